@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvm-ppc-compat: entry points. See README.md.
+#
+#   make          build, boot the default scenario, show the sample's answer
+#   make check    every test: all variants in every scenario
+#   make setup    install the toolchain (Debian packages, rust-src, bindgen)
+#   make clean    remove out/ (downloads stay in ~/.cache/kvm-ppc-compat)
+
+VARIANTS ?= c
+SCENARIOS ?= all
+S := scripts
+
+.PHONY: all setup tree build initramfs check run clean
+
+all: initramfs
+	@echo "[make] booting the default scenario and running the sample in it"
+	@$(S)/run.py --variants $(firstword $(VARIANTS)) --scenarios default \
+		--run kvm_compat_caps --show
+
+setup:
+	@$(S)/setup.sh
+
+tree: setup
+	@$(S)/tree.sh
+
+build: tree
+	@for v in $(VARIANTS); do $(S)/build.sh $$v || exit 1; done
+
+initramfs: build
+	@for v in $(VARIANTS); do $(S)/initramfs.sh $$v || exit 1; done
+
+run: initramfs
+	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) --scenarios $(SCENARIOS)
+
+check: initramfs
+	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) --scenarios all
+
+clean:
+	rm -rf out
+
+comma := ,
+empty :=
+space := $(empty) $(empty)

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build one kernel variant: scripts/build.sh VARIANT
+# The configuration is tinyconfig + configs/base.config + the variant's
+# fragments (configs/VARIANT.config, which may name others on a line
+# "# include: NAME"). The kernel is left at out/VARIANT/vmlinux. A run with
+# nothing changed rebuilds nothing.
+set -euo pipefail
+. "$(dirname "$0")/versions.sh"
+
+variant=${1:?usage: build.sh VARIANT}
+tree=$OUT/linux
+obj=$OUT/$variant
+say() { printf '[build %s] %s\n' "$variant" "$*"; }
+die() { printf '[build %s] error: %s\n' "$variant" "$*" >&2; exit 1; }
+
+[ -f "$TOP/configs/$variant.config" ] || die "no configs/$variant.config"
+
+fragments() {	# base first, then includes, then the variant itself
+	local f=$1
+	echo "$TOP/configs/base.config"
+	sed -n 's/^# include: *//p' "$TOP/configs/$f.config" | while read -r inc; do
+		echo "$TOP/configs/$inc.config"
+	done
+	echo "$TOP/configs/$f.config"
+}
+
+kmake() {
+	make -s -C "$tree" O="$obj" ARCH=powerpc LLVM="$LLVM_DIR" \
+		RUST_LIB_SRC="$DL/rust-src/usr/lib/rustlib/src/rust/library" \
+		BINDGEN="$TOOLS/bin/bindgen" LIBCLANG_PATH="$LLVM_LIB" "$@"
+}
+export LIBCLANG_PATH=$LLVM_LIB
+
+mkdir -p "$obj"
+mapfile -t frags < <(fragments "$variant")
+cfghash=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$obj/.config-inputs" 2>/dev/null)" != "$cfghash" ] || [ ! -f "$obj/.config" ]; then
+	say "configuring: tinyconfig + ${frags[*]##*/}"
+	[ -f "$obj/.config" ] && cp "$obj/.config" "$obj/.config.prev"
+	kmake tinyconfig >/dev/null
+	KCONFIG_CONFIG=$obj/.config "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" \
+		"$obj/.config" "${frags[@]}" >"$obj/merge.log" 2>&1
+	kmake olddefconfig >/dev/null
+	# Every option a fragment asks for must have its value in the result.
+	bad=0
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=n) opt=${line%%=*}
+			grep -q "^$opt=" "$obj/.config" && { say "  $opt wanted off, is on"; bad=1; } ;;
+		CONFIG_*=*) grep -qxF "$line" "$obj/.config" || { say "  $line did not stick"; bad=1; } ;;
+		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}
+			grep -q "^$opt=" "$obj/.config" && { say "  $opt wanted off, is on"; bad=1; } ;;
+		esac
+	done < <(cat "${frags[@]}")
+	[ $bad = 0 ] || die "configuration does not hold what configs/ asks (see above)"
+	# Keep the old file (and so its timestamp) when nothing changed.
+	if [ -f "$obj/.config.prev" ] && cmp -s "$obj/.config" "$obj/.config.prev"; then
+		mv "$obj/.config.prev" "$obj/.config"
+	fi
+	rm -f "$obj/.config.prev"
+	echo "$cfghash" >"$obj/.config-inputs"
+fi
+
+if [ ! -f "$obj/vmlinux" ]; then
+	say "building the kernel (about 6 minutes on 2 cores the first time)"
+fi
+targets="vmlinux"
+grep -q '^CONFIG_MODULES=y' "$obj/.config" && targets="$targets modules"
+# shellcheck disable=SC2086
+kmake -j"$(($(nproc) + 1))" $targets
+say "ok: $obj/vmlinux"

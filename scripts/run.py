@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the scenarios of selftests/scenarios under QEMU (TCG) and judge them.
+
+Each boot is one kernel variant (out/VARIANT/vmlinux + initramfs) in one
+scenario. The guest's /init (scripts/guest-init) runs the requested programs
+and frames each one's KTAP output with KPC-BEGIN/KPC-END lines; this script
+parses those, checks the kernel log, prints a table (scenario x test) and,
+last, the plain line "N passed, N failed, N skipped".
+"""
+
+import argparse
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.environ.get("OUT", os.path.join(TOP, "out"))
+QEMU = "qemu-system-ppc64"
+
+# pseries capabilities that TCG cannot provide: turn them off so that QEMU
+# does not warn about them at every boot.
+PSERIES_TCG_CAPS = "cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off"
+
+# Kernel log lines that fail a boot whatever the tests said.
+KERNEL_TROUBLE = re.compile(
+    r"(WARNING:|BUG:|Oops|Kernel panic|kernel BUG|KASAN|UBSAN|"
+    r"possible circular locking|possible recursive locking|"
+    r"inconsistent lock state|suspicious RCU usage|"
+    r"unreferenced object|Call Trace:)")
+
+
+@dataclass
+class Scenario:
+    name: str
+    api: str
+    machine: str
+    cpu: str
+    expect: list
+    default: bool = False
+
+
+@dataclass
+class Result:
+    variant: str
+    scenario: str
+    prog: str
+    # subtest name -> "pass" | "fail" | "skip"; reasons for skip/fail
+    cases: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    output: str = ""
+
+
+def load_scenarios(path):
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            name, api, machine, cpu, expect = line.split()
+            default = name.endswith("*")
+            name = name.rstrip("*")
+            modes = [] if expect == "-" else expect.split(",")
+            out.append(Scenario(name, api, machine, cpu, modes, default))
+    return out
+
+
+def qemu_cmd(variant, sc, run, module):
+    obj = os.path.join(OUT, variant)
+    append = ["console=hvc0", "rdinit=/init", "panic=-1", "oops=panic",
+              f"kpc.api={sc.api}", f"kpc.expect={','.join(sc.expect)}",
+              f"kpc.run={','.join(run)}"]
+    if module:
+        append.append("kpc.module=1")
+    if sc.machine.startswith("powernv"):
+        machine = sc.machine
+        mem = "2G"
+    else:
+        machine = f"{sc.machine},{PSERIES_TCG_CAPS}"
+        mem = "1G"
+    return [QEMU, "-M", machine, "-cpu", sc.cpu, "-smp", "2", "-m", mem,
+            "-accel", "tcg", "-nographic", "-nodefaults",
+            "-serial", "mon:stdio", "-no-reboot",
+            "-kernel", os.path.join(obj, "vmlinux"),
+            "-initrd", os.path.join(obj, "initramfs.cpio.gz"),
+            "-append", " ".join(append)]
+
+
+KTAP_RESULT = re.compile(r"^(not ok|ok) (\d+) ?-? ?([^#]*?)\s*(#\s*(.*))?$")
+
+
+def parse_ktap(text):
+    """Top-level results of one KTAP document: {name: (status, reason)}."""
+    cases = {}
+    for line in text.splitlines():
+        m = KTAP_RESULT.match(line.rstrip())
+        if not m:
+            continue
+        ok, num, name, _, directive = m.groups()
+        name = name or f"test{num}"
+        directive = directive or ""
+        if directive.upper().startswith("SKIP"):
+            cases[name] = ("skip", directive[4:].strip())
+        elif ok == "ok":
+            cases[name] = ("pass", "")
+        else:
+            cases[name] = ("fail", directive)
+    return cases
+
+
+def boot(variant, sc, progs, module, timeout, logdir):
+    cmd = qemu_cmd(variant, sc, progs, module)
+    log = os.path.join(logdir, f"{sc.name}.log")
+    start = time.monotonic()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout, check=False)
+        text = p.stdout.decode("utf-8", "replace")
+        timed_out = False
+    except subprocess.TimeoutExpired as e:
+        text = (e.stdout or b"").decode("utf-8", "replace")
+        timed_out = True
+    elapsed = time.monotonic() - start
+    text = text.replace("\r\n", "\n")
+    with open(log, "w", encoding="utf-8") as f:
+        f.write("# " + " ".join(cmd) + "\n")
+        f.write(text)
+    return judge(variant, sc, progs, text, timed_out, timeout), elapsed, log
+
+
+def judge(variant, sc, progs, text, timed_out, timeout):
+    results = []
+    trouble = [l.strip() for l in text.splitlines() if KERNEL_TROUBLE.search(l)]
+    booted = "KPC-BOOTED" in text
+    for prog in progs:
+        r = Result(variant, sc.name, prog)
+        m = re.search(rf"^KPC-BEGIN {re.escape(prog)}\n(.*?)^KPC-END {re.escape(prog)} rc=(\d+)",
+                      text, re.S | re.M)
+        if timed_out and not m:
+            r.cases["(boot)"] = ("fail", f"timed out after {timeout} s")
+        elif not booted:
+            r.cases["(boot)"] = ("fail", "guest never reached /init")
+        elif not m:
+            r.cases["(run)"] = ("fail", "program did not finish (crash?)")
+        else:
+            r.output = m.group(1)
+            rc = int(m.group(2))
+            r.cases = parse_ktap(r.output)
+            if prog.startswith("kvm_compat_caps"):	# the sample: judged by exit code
+                r.cases = {"sample": ("pass", "") if rc == 0 else ("fail", f"exit {rc}")}
+            elif not r.cases:
+                r.cases["(run)"] = ("fail", f"no KTAP results, exit {rc}")
+            elif rc not in (0, 4) and not any(s == "fail" for s, _ in r.cases.values()):
+                r.cases["(exit)"] = ("fail", f"exit {rc} with no failing case")
+            if sc.api == "none":
+                # Without nesting there is nothing to test: every case must
+                # skip, and say why. A pass here would mean a VM was created.
+                for name, (st, why) in list(r.cases.items()):
+                    if st != "skip" and prog == "compat_caps":
+                        r.cases[name] = ("fail", f"expected SKIP without nesting, got {st}")
+        if trouble:
+            r.cases["(kernel log)"] = ("fail", trouble[0])
+        results.append(r)
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--variants", default="c")
+    ap.add_argument("--scenarios", default="all",
+                    help="comma list of names, 'all' or 'default'")
+    ap.add_argument("--run", default="compat_caps",
+                    help="programs in the guest's /tests, comma list")
+    ap.add_argument("--module", action="store_true", help="insmod the kvm modules")
+    ap.add_argument("--timeout", type=int, default=300, help="seconds per boot")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--show", action="store_true", help="print each program's output")
+    args = ap.parse_args()
+
+    scenarios = load_scenarios(os.path.join(TOP, "selftests", "scenarios"))
+    if args.scenarios == "default":
+        scenarios = [s for s in scenarios if s.default]
+    elif args.scenarios != "all":
+        want = args.scenarios.split(",")
+        unknown = set(want) - {s.name for s in scenarios}
+        if unknown:
+            sys.exit(f"run.py: unknown scenario(s): {', '.join(sorted(unknown))}")
+        scenarios = [s for s in scenarios if s.name in want]
+    variants = args.variants.split(",")
+    progs = args.run.split(",")
+
+    jobs = []
+    for v in variants:
+        for f in ("vmlinux", "initramfs.cpio.gz"):
+            if not os.path.exists(os.path.join(OUT, v, f)):
+                sys.exit(f"run.py: out/{v}/{f} missing: build the variant first")
+        logdir = os.path.join(OUT, "logs", v + ("-module" if args.module else ""))
+        os.makedirs(logdir, exist_ok=True)
+        jobs += [(v, s, logdir) for s in scenarios]
+
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
+        futs = {ex.submit(boot, v, s, progs, args.module, args.timeout, d): (v, s)
+                for v, s, d in jobs}
+        for fut in concurrent.futures.as_completed(futs):
+            rs, elapsed, log = fut.result()
+            v, s = futs[fut]
+            bad = sum(1 for r in rs for st, _ in r.cases.values() if st == "fail")
+            print(f"[run] {v:8} {s.name:12} {elapsed:6.1f} s  "
+                  f"{'FAIL' if bad else 'ok':4}  {os.path.relpath(log, TOP)}", flush=True)
+            results += rs
+
+    order = {(v, s.name): i for i, (v, s, _) in enumerate(jobs)}
+    results.sort(key=lambda r: (order[(r.variant, r.scenario)], progs.index(r.prog)))
+    if args.show:
+        for r in results:
+            print(f"\n--- {r.variant} / {r.scenario} / {r.prog} ---")
+            print(r.output.rstrip())
+    print_table(results)
+
+    counts = {"pass": 0, "fail": 0, "skip": 0}
+    for r in results:
+        for st, _ in r.cases.values():
+            counts[st] += 1
+    print(f"{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
+    return 1 if counts["fail"] or not results else 0
+
+
+def print_table(results):
+    """One row per variant x scenario x program, one column per case."""
+    names = []
+    for r in results:
+        for n in r.cases:
+            if n not in names:
+                names.append(n)
+    short = {n: n.split(".")[-1] for n in names}
+    sym = {"pass": "pass", "fail": "FAIL", "skip": "skip"}
+    head = ["variant", "scenario", "program"] + [short[n] for n in names]
+    rows = []
+    for r in results:
+        rows.append([r.variant, r.scenario, r.prog] +
+                    [sym[r.cases[n][0]] if n in r.cases else "" for n in names])
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    print()
+    for row in [head] + rows:
+        print("  ".join(x.ljust(w) for x, w in zip(row, widths)).rstrip())
+    print()
+    for r in results:
+        for n, (st, why) in r.cases.items():
+            if st != "pass" and why:
+                print(f"{r.variant}/{r.scenario}/{r.prog}/{short[n]}: {st}: {why}")
+    print()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+# Pinned versions and shared paths; sourced by the other scripts.
+
+KVER_SERIES=7.3
+KSRC_VERSION=7.3.4-1~bpo13+1
+BINDGEN_VERSION=0.71.1
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+OUT=${OUT:-$TOP/out}
+# Downloads and host tools are kept outside the clone, so that a fresh clone
+# on the same machine does not fetch 300 MB again.
+CACHE=${KPC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-ppc-compat}
+DL=$CACHE/dl
+TOOLS=$CACHE/tools
+
+LLVM_DIR=/usr/lib/llvm-19/bin/
+LLVM_LIB=/usr/lib/llvm-19/lib
+CROSS=powerpc64le-linux-gnu-
