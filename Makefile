@@ -10,6 +10,9 @@
 VARIANTS ?= c
 SCENARIOS ?= all
 S := scripts
+# Programs run in every scenario: the kselftests, and the sample (judged on
+# its --json answer).
+CHECK_PROGS := compat_caps,kvm_compat_caps:--json
 
 .PHONY: all setup tree build initramfs check run clean
 
@@ -31,10 +34,11 @@ initramfs: build
 	@for v in $(VARIANTS); do $(S)/initramfs.sh $$v || exit 1; done
 
 run: initramfs
-	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) --scenarios $(SCENARIOS)
+	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) --scenarios $(SCENARIOS) --run $(CHECK_PROGS)
 
 check: initramfs
-	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) --scenarios all
+	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) --scenarios all \
+		--run $(CHECK_PROGS)
 
 clean:
 	rm -rf out

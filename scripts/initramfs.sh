@@ -36,6 +36,7 @@ stage=$obj/initramfs
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,dev,proc,sys,tests,lib/modules}
 cp "$DL/busybox/bin/busybox" "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
 cp "$TOP/scripts/guest-init" "$stage/init"
 find "$tests" -maxdepth 1 -type f -perm -u+x -exec cp {} "$stage/tests/" \;
 if grep -q '^CONFIG_MODULES=y' "$obj/.config"; then
