@@ -68,6 +68,12 @@ if [ ! -f "$obj/vmlinux" ]; then
 fi
 targets="vmlinux"
 grep -q '^CONFIG_MODULES=y' "$obj/.config" && targets="$targets modules"
+# The full output goes to build.log (rustc's notes on powerpc target
+# features alone are pages); its end is shown when the build fails.
 # shellcheck disable=SC2086
-kmake -j"$(($(nproc) + 1))" $targets
-say "ok: $obj/vmlinux"
+if ! kmake -j"$(($(nproc) + 1))" $targets >"$obj/build.log" 2>&1; then
+	grep -v -e '^ *|' -e '^ *= note' -e '^ *= help' -e 'target-feature' \
+		-e '^warning: [0-9]* warnings emitted' -e '^$' "$obj/build.log" | tail -40
+	die "kernel build failed (full log: ${obj#"$TOP"/}/build.log)"
+fi
+say "ok: ${obj#"$TOP"/}/vmlinux"

@@ -11,6 +11,7 @@ last, the plain line "N passed, N failed, N skipped".
 
 import argparse
 import concurrent.futures
+import fnmatch
 import json
 import os
 import re
@@ -188,8 +189,64 @@ def judge_sample(sc, prog, output, rc):
     return ("pass", "")
 
 
+KUNIT_SUBTEST = re.compile(r"^\s+# Subtest: (\S+)")
+KUNIT_CASE = re.compile(r"^\s+(not ok|ok) \d+ (\S+)(.*)$")
+KUNIT_SUITE_END = re.compile(r"^(not ok|ok) \d+ (\S+)")
+
+
+def parse_kunit(text):
+    """KUnit suites in a boot log: {suite: {case: "pass"|"fail"|"skip"}}."""
+    suites, current = {}, None
+    for line in text.splitlines():
+        m = KUNIT_SUBTEST.match(line)
+        if m:
+            current = suites.setdefault(m.group(1), {})
+            continue
+        if current is None:
+            continue
+        m = KUNIT_CASE.match(line)
+        if m:
+            ok, name, rest = m.groups()
+            st = "skip" if "# SKIP" in rest else ("pass" if ok == "ok" else "fail")
+            current[name] = st
+            continue
+        m = KUNIT_SUITE_END.match(line)
+        if m and m.group(2) in suites:
+            current = None
+    return suites
+
+
+def kunit_expected(variant):
+    """The KUnit suites a variant's configuration runs at boot."""
+    try:
+        with open(os.path.join(OUT, variant, ".config"), encoding="utf-8") as f:
+            config = f.read()
+    except OSError:
+        return []
+    return [suite for opt, suite in KUNIT_SUITES
+            if re.search(rf"^{opt}=y$", config, re.M)]
+
+
+# Kconfig option -> KUnit suite it runs.
+KUNIT_SUITES = [("CONFIG_KVM_BOOK3S_HV_COMPAT_KUNIT_TEST", "kvm_hv_compat")]
+
+
 def judge(variant, sc, progs, text, timed_out, timeout):
     results = []
+    want_suites = kunit_expected(variant)
+    if want_suites:
+        r = Result(variant, sc.name, "kunit")
+        found = parse_kunit(text)
+        for suite in want_suites:
+            cases = found.get(suite)
+            if not cases:
+                r.cases[suite] = ("fail", "KUnit suite did not run")
+                continue
+            bad = [c for c, st in cases.items() if st != "pass"]
+            r.cases[suite] = (("fail", "failed: " + " ".join(bad)) if bad
+                              else ("pass", ""))
+            r.output += f"{suite}: {len(cases) - len(bad)}/{len(cases)} passed\n"
+        results.append(r)
     trouble = [l.strip() for l in text.splitlines() if KERNEL_TROUBLE.search(l)]
     booted = "KPC-BOOTED" in text
     for prog in progs:
@@ -222,6 +279,69 @@ def judge(variant, sc, progs, text, timed_out, timeout):
             r.cases["(kernel log)"] = ("fail", trouble[0])
         results.append(r)
     return results
+
+
+def load_exceptions(path):
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            variant, scenarios, case, reason = line.split(None, 3)
+            out.append((variant, scenarios, case, reason.strip()))
+    return out
+
+
+def apply_exceptions(results, exceptions):
+    """Turn the listed differences into xfail; a listed case that passes fails."""
+    for r in results:
+        for name, (st, why) in list(r.cases.items()):
+            short = name.split(".")[-1]
+            for variant, scenarios, case, reason in exceptions:
+                if (variant == r.variant and case == short
+                        and fnmatch.fnmatch(r.scenario, scenarios)):
+                    if st == "fail":
+                        r.cases[name] = ("xfail", reason)
+                    elif st == "pass":
+                        r.cases[name] = ("fail", "listed difference did not occur "
+                                         "(selftests/parity-exceptions): " + reason)
+
+
+def print_parity(results, variants):
+    """Scenario x case: do the variants agree? Listed differences are named."""
+    if len(variants) < 2:
+        return
+    cells, names = {}, []
+    for r in results:
+        for n, (st, _) in r.cases.items():
+            col = n.split(".")[-1]
+            if col not in names:
+                names.append(col)
+            cells.setdefault((r.scenario, col), {})[r.variant] = st
+    scenarios = list(dict.fromkeys(r.scenario for r in results))
+    print("parity (" + " vs ".join(variants) + "): '=' same result, "
+          "'x' listed difference, '!' unlisted difference, "
+          "'-' not on every variant")
+    head = ["scenario"] + names
+    rows = []
+    for sc in scenarios:
+        row = [sc]
+        for n in names:
+            got = cells.get((sc, n), {})
+            vals = {got.get(v) for v in variants}
+            if None in vals:
+                row.append("-")	# not run on every variant (KUnit)
+            elif len(vals) == 1:
+                row.append("=")
+            elif any(got.get(v) == "xfail" for v in variants):
+                row.append("x")
+            else:
+                row.append("!")
+        rows.append(row)
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    for line in [head] + rows:
+        print("  ".join(x.ljust(w) for x, w in zip(line, widths)).rstrip())
+    print()
 
 
 def main():
@@ -271,18 +391,26 @@ def main():
             results += rs
 
     order = {(v, s.name): i for i, (v, s, _) in enumerate(jobs)}
-    results.sort(key=lambda r: (order[(r.variant, r.scenario)], progs.index(r.prog)))
+    rank = {p: i for i, p in enumerate(["kunit"] + progs)}
+    results.sort(key=lambda r: (order[(r.variant, r.scenario)], rank[r.prog]))
+    apply_exceptions(results, load_exceptions(
+        os.path.join(TOP, "selftests", "parity-exceptions")))
     if args.show:
         for r in results:
             print(f"\n--- {r.variant} / {r.scenario} / {r.prog} ---")
             print(r.output.rstrip())
     print_table(results)
+    print_parity(results, variants)
 
-    counts = {"pass": 0, "fail": 0, "skip": 0}
+    counts = {"pass": 0, "fail": 0, "skip": 0, "xfail": 0}
     for r in results:
         for st, _ in r.cases.values():
             counts[st] += 1
-    print(f"{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped")
+    if counts["xfail"]:
+        print(f"{counts['xfail']} listed differences (selftests/parity-exceptions) "
+              "counted as passed")
+    print(f"{counts['pass'] + counts['xfail']} passed, {counts['fail']} failed, "
+          f"{counts['skip']} skipped")
     return 1 if counts["fail"] or not results else 0
 
 
@@ -296,7 +424,7 @@ def print_table(results):
             if col not in names:
                 names.append(col)
             row[col] = v
-    sym = {"pass": "pass", "fail": "FAIL", "skip": "skip"}
+    sym = {"pass": "pass", "fail": "FAIL", "skip": "skip", "xfail": "xfail"}
     head = ["variant", "scenario"] + names
     table = [[v, s] + [sym[row[n][0]] if n in row else "" for n in names]
              for (v, s), row in rows.items()]
@@ -309,7 +437,7 @@ def print_table(results):
     seen = {}
     for (v, s), row in rows.items():
         for n, (st, why) in row.items():
-            if st != "pass":
+            if st not in ("pass", "xfail"):
                 seen.setdefault((st, n, why), []).append(f"{v}/{s}")
     for (st, n, why), where in seen.items():
         print(f"{st} {n}: {why or '(no reason given)'}  [{', '.join(where)}]")

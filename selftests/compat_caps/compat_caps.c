@@ -313,6 +313,35 @@ TEST_F(compat, set_arch_compat)
 }
 
 /*
+ * Modes older than Power9: a nested host runs radix guests only, which such
+ * processors cannot, so it must refuse them when the vcpu is set up. KVM as
+ * the top-level hypervisor on Power9 or later runs them.
+ */
+TEST_F(compat, pre_power9)
+{
+	static const struct {
+		const char *name;
+		__u32 pvr;
+	} old[] = {
+		{ "p8",  0x0f000004 },
+		{ "p7+", 0x0f100003 },
+		{ "p7",  0x0f000003 },
+		{ "p6",  0x0f000002 },
+	};
+	bool want = self->api == API_BARE;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(old); i++) {
+		err = try_arch_compat(_metadata, self->vm_fd, i, old[i].pvr);
+		TH_LOG("%-3s (0x%08x): expected %s, got %s", old[i].name,
+		       old[i].pvr, want ? "success" : "EINVAL",
+		       err ? strerror(err) : "success");
+		EXPECT_EQ(want ? 0 : EINVAL, err);
+	}
+}
+
+/*
  * v1: the L0 grants the L1's own compat mode and the older ones, and that
  * mode is what the L0 put in the cpu-version properties.
  */

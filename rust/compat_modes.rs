@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The pure decisions of KVM's CPU compatibility-mode interface on POWER.
+//!
+//! Which compatibility modes a KVM host may give its guests, whether a logical
+//! PVR written to `KVM_REG_PPC_ARCH_COMPAT` is acceptable and with which
+//! processor compatibility register (PCR) value, and the verdicts on the
+//! versioned `struct kvm_ppc_compat_caps` of `KVM_PPC_GET_COMPAT_CAPS`.
+//!
+//! Everything here is computation on plain values: no user memory, no
+//! hypervisor call, no device tree, no kernel dependency. `book3s_hv_compat.rs`
+//! reads those and hands the values in. The same code is tested by KUnit in
+//! the kernel and by `cargo test` on the build host.
+
+/// Logical processor version register values, as written to
+/// `KVM_REG_PPC_ARCH_COMPAT` and found in a CPU node's `cpu-version`.
+pub(crate) mod pvr {
+    /// ISA 2.05 (Power6).
+    pub(crate) const ARCH_205: u32 = 0x0f00_0002;
+    /// ISA 2.06 (Power7).
+    pub(crate) const ARCH_206: u32 = 0x0f00_0003;
+    /// ISA 2.06+ (Power7+).
+    pub(crate) const ARCH_206P: u32 = 0x0f10_0003;
+    /// ISA 2.07 (Power8).
+    pub(crate) const ARCH_207: u32 = 0x0f00_0004;
+    /// ISA 3.00 (Power9).
+    pub(crate) const ARCH_300: u32 = 0x0f00_0005;
+    /// ISA 3.1 (Power10).
+    pub(crate) const ARCH_31: u32 = 0x0f00_0006;
+    /// ISA 3.1 as implemented by Power11.
+    pub(crate) const ARCH_31_P11: u32 = 0x0f00_0007;
+    /// ISA 3.2.
+    pub(crate) const ARCH_32: u32 = 0x0f00_0008;
+}
+
+/// Architecture-level bits of the processor compatibility register.
+pub(crate) mod pcr {
+    /// Run as ISA 2.05.
+    pub(crate) const ARCH_205: u64 = 0x2;
+    /// Run as ISA 2.06.
+    pub(crate) const ARCH_206: u64 = 0x4;
+    /// Run as ISA 2.07.
+    pub(crate) const ARCH_207: u64 = 0x8;
+    /// Run as ISA 3.00.
+    pub(crate) const ARCH_300: u64 = 0x10;
+    /// Run as ISA 3.1.
+    pub(crate) const ARCH_31: u64 = 0x20;
+    /// Run as ISA 3.2 (no name in the C headers yet; KVM uses the next bit).
+    pub(crate) const ARCH_32: u64 = ARCH_31 << 1;
+    /// Facility-disable bits (MMA, vector, VSX, transactional memory).
+    pub(crate) const HIGH_BITS: u64 = 0xf000_0000_0000_0000;
+    /// All architecture-level bits known to KVM's C headers.
+    pub(crate) const LOW_BITS: u64 = ARCH_205 | ARCH_206 | ARCH_207 | ARCH_300 | ARCH_31;
+    /// The reserved bits, always set in a guest's PCR.
+    pub(crate) const MASK: u64 = !(HIGH_BITS | LOW_BITS);
+}
+
+/// Bits of `compat_capabilities` in `struct kvm_ppc_compat_caps` (UAPI).
+pub(crate) mod uapi {
+    /// The guest may run in Power9 mode.
+    pub(crate) const CAP_POWER9: u64 = 1 << 62;
+    /// The guest may run in Power10 mode.
+    pub(crate) const CAP_POWER10: u64 = 1 << 61;
+    /// The guest may run in Power11 mode.
+    pub(crate) const CAP_POWER11: u64 = 1 << 60;
+    /// Size of the first published `struct kvm_ppc_compat_caps`.
+    pub(crate) const SIZE_VER0: u64 = 24;
+}
+
+/// Bits of the capability word of `H_GUEST_GET_CAPABILITIES` (PAPR, nested
+/// API v2), big-endian bit numbering.
+pub(crate) mod hcall {
+    /// Power9 guests can be run.
+    pub(crate) const CAP_POWER9: u64 = 1 << (63 - 1);
+    /// Power10 guests can be run.
+    pub(crate) const CAP_POWER10: u64 = 1 << (63 - 2);
+    /// Power11 guests can be run.
+    pub(crate) const CAP_POWER11: u64 = 1 << (63 - 3);
+}
+
+/// A compatibility mode that a nested KVM host can give a guest.
+///
+/// Only Power9 and later: a nested host runs radix guests only, which older
+/// processors cannot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Mode {
+    /// Power9 (ISA 3.00).
+    Power9,
+    /// Power10 (ISA 3.1).
+    Power10,
+    /// Power11 (ISA 3.1, Power11 PVR).
+    Power11,
+}
+
+impl Mode {
+    /// Every mode, oldest first.
+    pub(crate) const ALL: [Mode; 3] = [Mode::Power9, Mode::Power10, Mode::Power11];
+
+    /// The logical PVR that selects this mode.
+    pub(crate) const fn logical_pvr(self) -> u32 {
+        match self {
+            Mode::Power9 => pvr::ARCH_300,
+            Mode::Power10 => pvr::ARCH_31,
+            Mode::Power11 => pvr::ARCH_31_P11,
+        }
+    }
+
+    /// This mode's bit in `struct kvm_ppc_compat_caps`.
+    pub(crate) const fn uapi_bit(self) -> u64 {
+        match self {
+            Mode::Power9 => uapi::CAP_POWER9,
+            Mode::Power10 => uapi::CAP_POWER10,
+            Mode::Power11 => uapi::CAP_POWER11,
+        }
+    }
+
+    /// This mode's bit in the `H_GUEST_*_CAPABILITIES` capability word.
+    pub(crate) const fn hcall_bit(self) -> u64 {
+        match self {
+            Mode::Power9 => hcall::CAP_POWER9,
+            Mode::Power10 => hcall::CAP_POWER10,
+            Mode::Power11 => hcall::CAP_POWER11,
+        }
+    }
+
+    /// The name QEMU's `max-cpu-compat` uses for this mode.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Mode::Power9 => "power9",
+            Mode::Power10 => "power10",
+            Mode::Power11 => "power11",
+        }
+    }
+
+    const fn index(self) -> u32 {
+        match self {
+            Mode::Power9 => 0,
+            Mode::Power10 => 1,
+            Mode::Power11 => 2,
+        }
+    }
+}
+
+/// A set of [`Mode`]s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ModeSet(u8);
+
+impl ModeSet {
+    /// No mode.
+    pub(crate) const EMPTY: ModeSet = ModeSet(0);
+
+    /// Every mode.
+    pub(crate) const ALL: ModeSet = ModeSet(0b111);
+
+    /// The set holding `mode` and every older mode: what a host running in
+    /// `mode` can run.
+    pub(crate) const fn up_to(mode: Mode) -> ModeSet {
+        ModeSet((1 << (mode.index() + 1)) - 1)
+    }
+
+    /// The set holding `mode` only.
+    pub(crate) const fn of(mode: Mode) -> ModeSet {
+        ModeSet(1 << mode.index())
+    }
+
+    /// Whether `mode` is in the set.
+    pub(crate) const fn contains(self, mode: Mode) -> bool {
+        self.0 & (1 << mode.index()) != 0
+    }
+
+    /// The modes in both sets.
+    pub(crate) const fn intersection(self, other: ModeSet) -> ModeSet {
+        ModeSet(self.0 & other.0)
+    }
+
+    /// The modes in either set.
+    pub(crate) const fn union(self, other: ModeSet) -> ModeSet {
+        ModeSet(self.0 | other.0)
+    }
+
+    /// Whether the set is empty.
+    pub(crate) const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The set as `compat_capabilities` bits of `struct kvm_ppc_compat_caps`.
+    pub(crate) fn to_uapi(self) -> u64 {
+        Mode::ALL
+            .into_iter()
+            .filter(|m| self.contains(*m))
+            .fold(0, |bits, m| bits | m.uapi_bit())
+    }
+
+    /// The set as bits of the `H_GUEST_*_CAPABILITIES` capability word.
+    pub(crate) fn to_hcall(self) -> u64 {
+        Mode::ALL
+            .into_iter()
+            .filter(|m| self.contains(*m))
+            .fold(0, |bits, m| bits | m.hcall_bit())
+    }
+
+    /// The modes named by an `H_GUEST_GET_CAPABILITIES` answer. Bits this
+    /// code does not know (newer modes, `CAP_COPY_MEM`, ...) are dropped: a
+    /// mode is only ever reported when this kernel knows how to run it.
+    pub(crate) fn from_hcall(bits: u64) -> ModeSet {
+        Mode::ALL
+            .into_iter()
+            .filter(|m| bits & m.hcall_bit() != 0)
+            .fold(ModeSet::EMPTY, |set, m| set.union(ModeSet::of(m)))
+    }
+}
+
+/// An architecture level that a logical PVR names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ArchLevel {
+    /// ISA 2.05 (Power6).
+    V205,
+    /// ISA 2.06 and 2.06+ (Power7, Power7+).
+    V206,
+    /// ISA 2.07 (Power8).
+    V207,
+    /// ISA 3.00 (Power9).
+    V300,
+    /// ISA 3.1 (Power10).
+    V31,
+    /// ISA 3.1 as implemented by Power11.
+    V31P11,
+    /// ISA 3.2.
+    V32,
+}
+
+impl ArchLevel {
+    /// The level a logical PVR selects, or `None` for any other value
+    /// (a raw PVR, or a logical one this code does not know).
+    pub(crate) const fn from_logical_pvr(value: u32) -> Option<ArchLevel> {
+        match value {
+            pvr::ARCH_205 => Some(ArchLevel::V205),
+            pvr::ARCH_206 | pvr::ARCH_206P => Some(ArchLevel::V206),
+            pvr::ARCH_207 => Some(ArchLevel::V207),
+            pvr::ARCH_300 => Some(ArchLevel::V300),
+            pvr::ARCH_31 => Some(ArchLevel::V31),
+            pvr::ARCH_31_P11 => Some(ArchLevel::V31P11),
+            pvr::ARCH_32 => Some(ArchLevel::V32),
+            _ => None,
+        }
+    }
+
+    /// The PCR architecture bit that runs a guest at this level. Power10 and
+    /// Power11 share one.
+    pub(crate) const fn pcr_bit(self) -> u64 {
+        match self {
+            ArchLevel::V205 => pcr::ARCH_205,
+            ArchLevel::V206 => pcr::ARCH_206,
+            ArchLevel::V207 => pcr::ARCH_207,
+            ArchLevel::V300 => pcr::ARCH_300,
+            ArchLevel::V31 | ArchLevel::V31P11 => pcr::ARCH_31,
+            ArchLevel::V32 => pcr::ARCH_32,
+        }
+    }
+
+    /// The mode a nested host could report for this level, if any.
+    pub(crate) const fn mode(self) -> Option<Mode> {
+        match self {
+            ArchLevel::V300 => Some(Mode::Power9),
+            ArchLevel::V31 => Some(Mode::Power10),
+            ArchLevel::V31P11 => Some(Mode::Power11),
+            _ => None,
+        }
+    }
+}
+
+/// The CPU features of the host that decide what it can run, as read from
+/// the kernel's CPU feature bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct HostCpu {
+    /// `CPU_FTR_ARCH_206`.
+    pub(crate) arch_206: bool,
+    /// `CPU_FTR_ARCH_207S`.
+    pub(crate) arch_207s: bool,
+    /// `CPU_FTR_ARCH_300`.
+    pub(crate) arch_300: bool,
+    /// `CPU_FTR_ARCH_31`.
+    pub(crate) arch_31: bool,
+    /// `CPU_FTR_P11_PVR`.
+    pub(crate) p11_pvr: bool,
+    /// `CPU_FTR_ARCH_32`.
+    pub(crate) arch_32: bool,
+}
+
+impl HostCpu {
+    /// The host's own PCR architecture bit: the newest level it runs.
+    pub(crate) const fn pcr_bit(self) -> u64 {
+        if self.arch_32 {
+            pcr::ARCH_32
+        } else if self.p11_pvr || self.arch_31 {
+            pcr::ARCH_31
+        } else if self.arch_300 {
+            pcr::ARCH_300
+        } else if self.arch_207s {
+            pcr::ARCH_207
+        } else if self.arch_206 {
+            pcr::ARCH_206
+        } else {
+            pcr::ARCH_205
+        }
+    }
+
+    /// Whether the host can run a guest at `level`. Power11 mode needs a
+    /// Power11 (its PCR bit is Power10's, so the bit alone does not tell).
+    pub(crate) const fn runs(self, level: ArchLevel) -> bool {
+        if matches!(level, ArchLevel::V31P11) && !self.p11_pvr {
+            return false;
+        }
+        level.pcr_bit() <= self.pcr_bit()
+    }
+
+    /// The modes this host's kernel can run a guest in.
+    pub(crate) fn runnable(self) -> ModeSet {
+        Mode::ALL
+            .into_iter()
+            .filter(|m| match ArchLevel::from_logical_pvr(m.logical_pvr()) {
+                Some(level) => self.runs(level),
+                None => false,
+            })
+            .fold(ModeSet::EMPTY, |set, m| set.union(ModeSet::of(m)))
+    }
+}
+
+/// The modes a nested API v1 host may give its guests, from the
+/// `cpu-version` properties of its CPU nodes (`None` for a node without
+/// one).
+///
+/// The hypervisor puts the mode it runs the host in there; the host can run
+/// that mode and the older ones. Values that are no logical PVR (a raw PVR)
+/// say nothing about a mode and are passed over. If the nodes disagree, the
+/// lowest level wins: a guest may be placed on any CPU. If no node has a
+/// usable value (the host runs in raw mode), the host runs as what it is, and
+/// the modes come from its CPU features. The result never holds a mode this
+/// kernel cannot run.
+pub(crate) fn nested_v1_modes(host: HostCpu, cpu_versions: impl IntoIterator<Item = Option<u32>>) -> ModeSet {
+    let lowest = cpu_versions
+        .into_iter()
+        .flatten()
+        .filter_map(ArchLevel::from_logical_pvr)
+        .min_by_key(|level| (level.pcr_bit(), matches!(level, ArchLevel::V31P11)));
+    let granted = match lowest {
+        None => ModeSet::ALL,
+        Some(level) => match level.mode() {
+            Some(mode) => ModeSet::up_to(mode),
+            // Below Power9 no mode can be given; above what this code knows,
+            // every mode it knows.
+            None if level.pcr_bit() < pcr::ARCH_300 => ModeSet::EMPTY,
+            None => ModeSet::ALL,
+        },
+    };
+    granted.intersection(host.runnable())
+}
+
+/// The modes a nested API v2 host may give its guests: those the hypervisor
+/// grants in its `H_GUEST_GET_CAPABILITIES` answer and this kernel can run.
+pub(crate) fn nested_v2_modes(host: HostCpu, hcall_caps: u64) -> ModeSet {
+    ModeSet::from_hcall(hcall_caps).intersection(host.runnable())
+}
+
+/// Where the modes of this host come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Host {
+    /// KVM is the top-level hypervisor: no mode set is reported, and a guest
+    /// may run at any level the CPU itself runs.
+    BareMetal(HostCpu),
+    /// A nested host (API v1 or v2): the granted modes, already restricted
+    /// to what this kernel can run.
+    Nested(HostCpu, ModeSet),
+}
+
+impl Host {
+    /// The modes `KVM_PPC_GET_COMPAT_CAPS` reports, `None` where the
+    /// interface does not apply (bare metal).
+    pub(crate) fn reported(self) -> Option<ModeSet> {
+        match self {
+            Host::BareMetal(_) => None,
+            Host::Nested(_, modes) => Some(modes),
+        }
+    }
+
+    /// The verdict on a logical PVR written to `KVM_REG_PPC_ARCH_COMPAT`:
+    /// the guest's PCR value when it is accepted.
+    ///
+    /// 0 asks for the host's own mode and is always accepted. On a nested
+    /// host any other value is accepted exactly when its mode is reported by
+    /// [`Host::reported`]: the two answers cannot disagree. On bare metal
+    /// every level up to the host's own is accepted, as KVM always did.
+    pub(crate) fn arch_compat_pcr(self, value: u32) -> Result<u64, Rejected> {
+        let (cpu, nested) = match self {
+            Host::BareMetal(cpu) => (cpu, None),
+            Host::Nested(cpu, modes) => (cpu, Some(modes)),
+        };
+        let host_bit = cpu.pcr_bit();
+        if value == 0 {
+            return Ok(pcr::MASK);
+        }
+        let level = ArchLevel::from_logical_pvr(value).ok_or(Rejected::UnknownPvr)?;
+        match nested {
+            Some(modes) => match level.mode() {
+                Some(mode) if modes.contains(mode) => {}
+                _ => return Err(Rejected::NotGranted),
+            },
+            None if !cpu.runs(level) => return Err(Rejected::TooNew),
+            None => {}
+        }
+        // Every level between the guest's and the host's is switched off.
+        Ok((host_bit - level.pcr_bit()) | pcr::MASK)
+    }
+}
+
+/// Why a logical PVR was refused by [`Host::arch_compat_pcr`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rejected {
+    /// Not a logical PVR this code knows.
+    UnknownPvr,
+    /// Newer than the host runs (bare metal).
+    TooNew,
+    /// Not among the modes the hypervisor grants (nested host).
+    NotGranted,
+}
+
+/// Why a `KVM_PPC_GET_COMPAT_CAPS` call fails, before the errno it maps to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ArgError {
+    /// `EINVAL`: size below the first version, non-zero flags, or no mode
+    /// set on this host.
+    Invalid,
+    /// `E2BIG`: size above a page, or unknown non-zero fields beyond the
+    /// kernel's struct.
+    TooBig,
+}
+
+/// The verdict on the `size` user space passed, read before anything else.
+/// Returns how many bytes follow the kernel's struct (the tail to check).
+pub(crate) fn check_size(size: u64, page_size: u64) -> Result<u64, ArgError> {
+    if size > page_size {
+        return Err(ArgError::TooBig);
+    }
+    if size < uapi::SIZE_VER0 {
+        return Err(ArgError::Invalid);
+    }
+    Ok(size - uapi::SIZE_VER0)
+}
+
+/// The verdict on the fields of the request once its size was accepted and
+/// its tail read: a non-zero tail means user space knows fields this kernel
+/// does not (`E2BIG`, after `size` is set to the kernel's size), non-zero
+/// flags are reserved (`EINVAL`).
+pub(crate) fn check_request(tail_is_zero: bool, flags: u64) -> Result<(), ArgError> {
+    if !tail_is_zero {
+        return Err(ArgError::TooBig);
+    }
+    if flags != 0 {
+        return Err(ArgError::Invalid);
+    }
+    Ok(())
+}
+
+/// The `size` the kernel writes back on success: the bytes it filled.
+pub(crate) fn reply_size(size: u64) -> u64 {
+    size.min(uapi::SIZE_VER0)
+}
+
+#[cfg(any(test, CONFIG_KVM_BOOK3S_HV_COMPAT_KUNIT_TEST))]
+pub(crate) mod cases;

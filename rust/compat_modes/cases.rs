@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Test cases of [`super`], shared by its KUnit suite (in the kernel) and its
+//! `cargo test` suite (on the build host).
+//!
+//! Every expected value here is written out by hand from the architecture
+//! and the scenario it describes, never computed by the code under test.
+
+use super::{ArchLevel, ArgError, Host, HostCpu, ModeSet, Rejected};
+
+/// The reserved PCR bits, worked out by hand: all but the four facility
+/// bits (63..60) and the five level bits (0x3e).
+pub(crate) const PCR_RESERVED: u64 = 0x0fff_ffff_ffff_ffc1;
+
+/// A Power9 host.
+pub(crate) const P9: HostCpu = HostCpu {
+    arch_206: true,
+    arch_207s: true,
+    arch_300: true,
+    arch_31: false,
+    p11_pvr: false,
+    arch_32: false,
+};
+
+/// A Power10 host (also a Power11 that runs in Power10 mode).
+pub(crate) const P10: HostCpu = HostCpu {
+    arch_31: true,
+    ..P9
+};
+
+/// A Power11 host.
+pub(crate) const P11: HostCpu = HostCpu {
+    p11_pvr: true,
+    ..P10
+};
+
+/// A Power8 host.
+pub(crate) const P8: HostCpu = HostCpu {
+    arch_300: false,
+    ..P9
+};
+
+/// `KVM_PPC_COMPAT_CAP_*` bits, by hand.
+pub(crate) const U9: u64 = 1 << 62;
+/// Power10's bit.
+pub(crate) const U10: u64 = 1 << 61;
+/// Power11's bit.
+pub(crate) const U11: u64 = 1 << 60;
+
+/// `H_GUEST_CAP_*` bits, by hand (PAPR numbers bits from the left).
+pub(crate) const H_COPY_MEM: u64 = 0x8000_0000_0000_0000;
+/// Power9's bit.
+pub(crate) const H9: u64 = 0x4000_0000_0000_0000;
+/// Power10's bit.
+pub(crate) const H10: u64 = 0x2000_0000_0000_0000;
+/// Power11's bit.
+pub(crate) const H11: u64 = 0x1000_0000_0000_0000;
+/// A bit for a mode that does not exist yet.
+pub(crate) const H_FUTURE: u64 = 0x0800_0000_0000_0000;
+
+/// Logical PVR values and the level each names.
+pub(crate) const PVRS: &[(u32, Option<ArchLevel>)] = &[
+    (0x0f00_0002, Some(ArchLevel::V205)),
+    (0x0f00_0003, Some(ArchLevel::V206)),
+    (0x0f10_0003, Some(ArchLevel::V206)),
+    (0x0f00_0004, Some(ArchLevel::V207)),
+    (0x0f00_0005, Some(ArchLevel::V300)),
+    (0x0f00_0006, Some(ArchLevel::V31)),
+    (0x0f00_0007, Some(ArchLevel::V31P11)),
+    (0x0f00_0008, Some(ArchLevel::V32)),
+    // ISA 2.04 is a logical PVR, but not one KVM runs.
+    (0x0f00_0001, None),
+    (0x0f00_0009, None),
+    (0x0f00_0000, None),
+    // Raw PVRs of Power9, Power10, Power11.
+    (0x004e_1202, None),
+    (0x0080_1200, None),
+    (0x0082_1200, None),
+    (0xffff_ffff, None),
+    (0, None),
+];
+
+/// Nested API v2: host CPU, `H_GUEST_GET_CAPABILITIES` answer, the
+/// `KVM_PPC_COMPAT_CAP_*` bits to report.
+pub(crate) const NESTED_V2: &[(HostCpu, u64, u64)] = &[
+    // QEMU power10 grants P9, P10.
+    (P10, H9 | H10, U9 | U10),
+    // QEMU power11 grants P9, P10, P11.
+    (P11, H9 | H10 | H11, U9 | U10 | U11),
+    // A Power10 L1 cannot run what it is granted beyond Power10.
+    (P10, H9 | H10 | H11, U9 | U10),
+    // Power10 in Power9 mode: the L1 runs Power9 only.
+    (P9, H9 | H10, U9),
+    // Unknown bits are dropped, known ones kept.
+    (P11, H_COPY_MEM | H9 | H10 | H11 | H_FUTURE | 1, U9 | U10 | U11),
+    (P11, H_COPY_MEM | H_FUTURE, 0),
+    (P11, 0, 0),
+    (P11, u64::MAX, U9 | U10 | U11),
+    // Holes are kept as holes.
+    (P11, H9 | H11, U9 | U11),
+    // A Power8 runs no mode a nested host can give.
+    (P8, H9 | H10 | H11, 0),
+];
+
+/// Nested API v1: host CPU, the CPU nodes' `cpu-version`, the
+/// `KVM_PPC_COMPAT_CAP_*` bits to report.
+pub(crate) const NESTED_V1: &[(HostCpu, &[Option<u32>], u64)] = &[
+    (P10, &[Some(0x0f00_0006), Some(0x0f00_0006)], U9 | U10),
+    (P9, &[Some(0x0f00_0005), Some(0x0f00_0005)], U9),
+    (P11, &[Some(0x0f00_0007)], U9 | U10 | U11),
+    // The nodes disagree: the lowest wins.
+    (P11, &[Some(0x0f00_0007), Some(0x0f00_0006)], U9 | U10),
+    (P11, &[Some(0x0f00_0006), Some(0x0f00_0007), Some(0x0f00_0005)], U9),
+    // Nodes without the property, or with a raw PVR, say nothing.
+    (P10, &[None, Some(0x0f00_0006), None], U9 | U10),
+    (P10, &[Some(0x0080_1200), Some(0x0f00_0005)], U9),
+    // Raw mode: no usable cpu-version, the CPU features decide.
+    (P10, &[None, None], U9 | U10),
+    (P11, &[Some(0x0082_1200)], U9 | U10 | U11),
+    (P9, &[], U9),
+    // A host in Power8 mode can give no mode.
+    (P10, &[Some(0x0f00_0004)], 0),
+    // A level newer than this code knows: every mode the CPU runs.
+    (P11, &[Some(0x0f00_0008)], U9 | U10 | U11),
+    // What the node says is capped by what the CPU runs.
+    (P10, &[Some(0x0f00_0007)], U9 | U10),
+];
+
+/// `KVM_REG_PPC_ARCH_COMPAT`: host, value written, the guest's PCR or why
+/// the value is refused.
+pub(crate) const ARCH_COMPAT: &[(Host, u32, Result<u64, Rejected>)] = &[
+    // Bare-metal Power10: every level up to its own, as KVM always did.
+    (Host::BareMetal(P10), 0, Ok(PCR_RESERVED)),
+    (Host::BareMetal(P10), 0x0f00_0006, Ok(PCR_RESERVED)),
+    (Host::BareMetal(P10), 0x0f00_0005, Ok(0x10 | PCR_RESERVED)),
+    (Host::BareMetal(P10), 0x0f00_0004, Ok(0x18 | PCR_RESERVED)),
+    (Host::BareMetal(P10), 0x0f00_0003, Ok(0x1c | PCR_RESERVED)),
+    (Host::BareMetal(P10), 0x0f10_0003, Ok(0x1c | PCR_RESERVED)),
+    (Host::BareMetal(P10), 0x0f00_0002, Ok(0x1e | PCR_RESERVED)),
+    (Host::BareMetal(P10), 0x0f00_0007, Err(Rejected::TooNew)),
+    (Host::BareMetal(P10), 0x0f00_0008, Err(Rejected::TooNew)),
+    (Host::BareMetal(P10), 0x0f00_0001, Err(Rejected::UnknownPvr)),
+    (Host::BareMetal(P10), 0x0080_1200, Err(Rejected::UnknownPvr)),
+    // Bare-metal Power11: Power11 and Power10 share the PCR level.
+    (Host::BareMetal(P11), 0x0f00_0007, Ok(PCR_RESERVED)),
+    (Host::BareMetal(P11), 0x0f00_0006, Ok(PCR_RESERVED)),
+    (Host::BareMetal(P9), 0x0f00_0006, Err(Rejected::TooNew)),
+    (Host::BareMetal(P9), 0x0f00_0005, Ok(PCR_RESERVED)),
+    // Nested, granted P9 and P10 (QEMU power10).
+    (Host::Nested(P10, ModeSet(0b011)), 0, Ok(PCR_RESERVED)),
+    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0005, Ok(0x10 | PCR_RESERVED)),
+    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0006, Ok(PCR_RESERVED)),
+    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0007, Err(Rejected::NotGranted)),
+    // Older than Power9: never on a nested host (C accepted these on v1).
+    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0004, Err(Rejected::NotGranted)),
+    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0002, Err(Rejected::NotGranted)),
+    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0008, Err(Rejected::NotGranted)),
+    (Host::Nested(P10, ModeSet(0b011)), 0x1234_5678, Err(Rejected::UnknownPvr)),
+    // Nested, granted P9 only (QEMU power10 in power9 mode).
+    (Host::Nested(P9, ModeSet(0b001)), 0x0f00_0005, Ok(PCR_RESERVED)),
+    (Host::Nested(P9, ModeSet(0b001)), 0x0f00_0006, Err(Rejected::NotGranted)),
+    // Nested Power11, all three granted.
+    (Host::Nested(P11, ModeSet(0b111)), 0x0f00_0007, Ok(PCR_RESERVED)),
+    (Host::Nested(P11, ModeSet(0b111)), 0x0f00_0005, Ok(0x10 | PCR_RESERVED)),
+    // Nothing granted: only the host's own mode.
+    (Host::Nested(P10, ModeSet(0)), 0x0f00_0005, Err(Rejected::NotGranted)),
+    (Host::Nested(P10, ModeSet(0)), 0, Ok(PCR_RESERVED)),
+];
+
+/// `size` of `KVM_PPC_GET_COMPAT_CAPS` with a 4 KiB page: the tail length
+/// or the error.
+pub(crate) const SIZES: &[(u64, Result<u64, ArgError>)] = &[
+    (0, Err(ArgError::Invalid)),
+    (1, Err(ArgError::Invalid)),
+    (23, Err(ArgError::Invalid)),
+    (24, Ok(0)),
+    (25, Ok(1)),
+    (32, Ok(8)),
+    (4096, Ok(4072)),
+    (4097, Err(ArgError::TooBig)),
+    (1 << 32, Err(ArgError::TooBig)),
+    (u64::MAX, Err(ArgError::TooBig)),
+];
+
+/// Tail all zero, flags: the verdict.
+pub(crate) const REQUESTS: &[(bool, u64, Result<(), ArgError>)] = &[
+    (true, 0, Ok(())),
+    (true, 1, Err(ArgError::Invalid)),
+    (true, u64::MAX, Err(ArgError::Invalid)),
+    // A dirty tail is reported before bad flags, as copy_struct_from_user()
+    // fails before the flags are looked at.
+    (false, 0, Err(ArgError::TooBig)),
+    (false, 1, Err(ArgError::TooBig)),
+];
+
+/// `size` passed, `size` written back on success.
+pub(crate) const REPLY_SIZES: &[(u64, u64)] = &[(24, 24), (25, 24), (4096, 24)];
