@@ -25,6 +25,7 @@
 
 use kernel::{
     bindings,
+    error::to_result,
     ffi::{c_int, c_long, c_ulong, c_void},
     page::PAGE_SIZE,
     prelude::*,
@@ -277,18 +278,46 @@ impl From<ArgError> for Error {
     }
 }
 
-/// Whether the next `len` bytes of `reader` are all zero.
-fn is_zeroed(reader: &mut UserSliceReader, mut len: usize) -> Result<bool> {
-    let mut buf = [0u8; 64];
-    let mut zero = true;
+/// Reads the `u64` at `ptr` as C's `get_user()` does.
+///
+/// The address is checked with `access_ok()` first. The copies of
+/// [`UserSlice`] instead mask a kernel address into one that should fault,
+/// which on a bare-metal radix host in hypervisor mode (QEMU powernv, at
+/// least) reads memory rather than failing: `size` is read this way so that
+/// a kernel pointer gets `EFAULT`, as from the C handler. After that the
+/// whole struct lies below the kernel's addresses.
+fn get_user_u64(ptr: UserPtr) -> Result<u64> {
+    let mut val: u64 = 0;
+    // SAFETY: `val` is valid for writing a `u64`; `ptr` is only accessed by
+    // `get_user()`, which checks it and handles faults.
+    to_result(unsafe { bindings::get_user_u64(&mut val, ptr.as_const_ptr().cast()) })?;
+    Ok(val)
+}
+
+/// Chunk of the tail read at once: a divisor of every page size, so that an
+/// aligned chunk never straddles a page boundary.
+const TAIL_CHUNK: usize = 64;
+
+/// Whether the next `len` bytes of `reader`, which start at user address
+/// `addr`, are all zero.
+///
+/// Reads in order and stops at the first non-zero chunk, in chunks aligned
+/// to [`TAIL_CHUNK`], as `check_zeroed_user()` does with words: a non-zero
+/// byte before an unreadable page is found (`E2BIG`) rather than the page
+/// fault behind it (`EFAULT`).
+fn is_zeroed(reader: &mut UserSliceReader, addr: usize, mut len: usize) -> Result<bool> {
+    let mut buf = [0u8; TAIL_CHUNK];
+    let mut n = TAIL_CHUNK - addr % TAIL_CHUNK;
     while len > 0 {
-        let n = len.min(buf.len());
-        let chunk = buf.get_mut(..n).ok_or(EINVAL)?;
+        let chunk = buf.get_mut(..n.min(len)).ok_or(EINVAL)?;
         reader.read_slice(chunk)?;
-        zero &= chunk.iter().all(|b| *b == 0);
-        len -= n;
+        if chunk.iter().any(|b| *b != 0) {
+            return Ok(false);
+        }
+        len -= chunk.len();
+        n = TAIL_CHUNK;
     }
-    Ok(zero)
+    Ok(true)
 }
 
 /// `KVM_PPC_GET_COMPAT_CAPS`, with the size-versioned struct contract of
@@ -296,7 +325,7 @@ fn is_zeroed(reader: &mut UserSliceReader, mut len: usize) -> Result<bool> {
 /// accepted when its tail is zero, a dirty tail is refused with `E2BIG`
 /// after the kernel's size is written back.
 fn get_compat_caps(argp: UserPtr) -> Result {
-    let size = UserSlice::new(argp, SIZE_FIELD).reader().read::<u64>()?;
+    let size = get_user_u64(argp)?;
     let tail = compat_modes::check_size(size, PAGE_SIZE as u64)?;
     // Both are at most a page by now.
     let size = usize::try_from(size).map_err(|_| E2BIG)?;
@@ -307,7 +336,8 @@ fn get_compat_caps(argp: UserPtr) -> Result {
     reader.skip(SIZE_FIELD)?;
     let flags = reader.read::<u64>()?;
     let _compat_capabilities = reader.read::<u64>()?;
-    let tail_is_zero = is_zeroed(&mut reader, tail)?;
+    let tail_addr = argp.as_const_ptr().addr().wrapping_add(KERNEL_SIZE);
+    let tail_is_zero = is_zeroed(&mut reader, tail_addr, tail)?;
 
     if let Err(e) = compat_modes::check_request(tail_is_zero, flags) {
         if e == ArgError::TooBig {

@@ -26,8 +26,16 @@ fragments() {	# base first, then includes, then the variant itself
 	echo "$TOP/configs/$f.config"
 }
 
+# ccache, when installed (make setup does), serves the C objects the
+# variants have in common; the cache lives beside the downloads.
+cc=()
+if command -v ccache >/dev/null; then
+	export CCACHE_DIR=$CACHE/ccache CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+	cc=(CC="ccache ${LLVM_DIR}clang")
+fi
+
 kmake() {
-	make -s -C "$tree" O="$obj" ARCH=powerpc LLVM="$LLVM_DIR" \
+	make -s -C "$tree" O="$obj" ARCH=powerpc LLVM="$LLVM_DIR" "${cc[@]}" \
 		RUST_LIB_SRC="$DL/rust-src/usr/lib/rustlib/src/rust/library" \
 		BINDGEN="$TOOLS/bin/bindgen" LIBCLANG_PATH="$LLVM_LIB" "$@"
 }

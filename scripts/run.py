@@ -34,7 +34,7 @@ KERNEL_TROUBLE = re.compile(
     r"(WARNING:|BUG:|Oops|Kernel panic|kernel BUG|KASAN|UBSAN|"
     r"possible circular locking|possible recursive locking|"
     r"inconsistent lock state|suspicious RCU usage|"
-    r"unreferenced object|Call Trace:)")
+    r"unreferenced object|Call Trace:|KPC-INSMOD-FAILED)")
 
 
 @dataclass
@@ -160,7 +160,7 @@ def boot(variant, sc, progs, module, timeout, logdir):
     with open(log, "w", encoding="utf-8") as f:
         f.write("# " + " ".join(cmd) + "\n")
         f.write(text)
-    return judge(variant, sc, progs, text, timed_out, timeout), elapsed, log
+    return judge(variant, sc, progs, text, timed_out, timeout, module), elapsed, log
 
 
 SAMPLE_EXIT_NO_VM = 3
@@ -216,6 +216,15 @@ def parse_kunit(text):
     return suites
 
 
+def is_modular(variant):
+    """Whether KVM-HV is a module in this variant: /init loads it."""
+    try:
+        with open(os.path.join(OUT, variant, ".config"), encoding="utf-8") as f:
+            return re.search(r"^CONFIG_KVM_BOOK3S_64_HV=m$", f.read(), re.M) is not None
+    except OSError:
+        return False
+
+
 def kunit_expected(variant):
     """The KUnit suites a variant's configuration runs at boot."""
     try:
@@ -231,8 +240,13 @@ def kunit_expected(variant):
 KUNIT_SUITES = [("CONFIG_KVM_BOOK3S_HV_COMPAT_KUNIT_TEST", "kvm_hv_compat")]
 
 
-def judge(variant, sc, progs, text, timed_out, timeout):
+def judge(variant, sc, progs, text, timed_out, timeout, module=False):
     results = []
+    loaded = re.findall(r"^KPC-INSMOD-OK /lib/modules/\S+", text, re.M)
+    if module and len(loaded) < 2:
+        r = Result(variant, sc.name, "insmod")
+        r.cases["insmod"] = ("fail", f"kvm.ko and kvm-hv.ko not both loaded: {loaded}")
+        results.append(r)
     want_suites = kunit_expected(variant)
     if want_suites:
         r = Result(variant, sc.name, "kunit")
@@ -273,12 +287,18 @@ def judge(variant, sc, progs, text, timed_out, timeout):
                 # Without nesting there is nothing to test: every case must
                 # skip, and say why. A pass here would mean a VM was created.
                 for name, (st, why) in list(r.cases.items()):
-                    if st != "skip" and prog == "compat_caps":
+                    if st != "skip" and prog.startswith("compat_caps"):
                         r.cases[name] = ("fail", f"expected SKIP without nesting, got {st}")
         if trouble:
             r.cases["(kernel log)"] = ("fail", trouble[0])
         results.append(r)
     return results
+
+
+def case_name(name):
+    """A KTAP case name without its fixture: compat.get_caps -> get_caps,
+    l2.p9.run -> p9.run."""
+    return name.split(".", 1)[-1]
 
 
 def load_exceptions(path):
@@ -296,7 +316,7 @@ def apply_exceptions(results, exceptions):
     """Turn the listed differences into xfail; a listed case that passes fails."""
     for r in results:
         for name, (st, why) in list(r.cases.items()):
-            short = name.split(".")[-1]
+            short = case_name(name)
             for variant, scenarios, case, reason in exceptions:
                 if (variant == r.variant and case == short
                         and fnmatch.fnmatch(r.scenario, scenarios)):
@@ -314,7 +334,7 @@ def print_parity(results, variants):
     cells, names = {}, []
     for r in results:
         for n, (st, _) in r.cases.items():
-            col = n.split(".")[-1]
+            col = case_name(n)
             if col not in names:
                 names.append(col)
             cells.setdefault((r.scenario, col), {})[r.variant] = st
@@ -366,21 +386,26 @@ def main():
         if unknown:
             sys.exit(f"run.py: unknown scenario(s): {', '.join(sorted(unknown))}")
         scenarios = [s for s in scenarios if s.name in want]
-    variants = args.variants.split(",")
     progs = args.run.split(",")
 
-    jobs = []
-    for v in variants:
+    # VARIANT or VARIANT@SCENARIO+SCENARIO: a variant run in some scenarios only.
+    variants, jobs = [], []
+    for spec in args.variants.split(","):
+        v, _, only = spec.partition("@")
+        variants.append(v)
         for f in ("vmlinux", "initramfs.cpio.gz"):
             if not os.path.exists(os.path.join(OUT, v, f)):
                 sys.exit(f"run.py: out/{v}/{f} missing: build the variant first")
-        logdir = os.path.join(OUT, "logs", v + ("-module" if args.module else ""))
+        logdir = os.path.join(OUT, "logs", v)
         os.makedirs(logdir, exist_ok=True)
-        jobs += [(v, s, logdir) for s in scenarios]
+        mine = [s for s in scenarios if not only or s.name in only.split("+")]
+        if only and len(mine) != len(only.split("+")):
+            sys.exit(f"run.py: unknown scenario in {spec}")
+        jobs += [(v, s, logdir) for s in mine]
 
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
-        futs = {ex.submit(boot, v, s, progs, args.module, args.timeout, d): (v, s)
+        futs = {ex.submit(boot, v, s, progs, args.module or is_modular(v), args.timeout, d): (v, s)
                 for v, s, d in jobs}
         for fut in concurrent.futures.as_completed(futs):
             rs, elapsed, log = fut.result()
@@ -391,7 +416,7 @@ def main():
             results += rs
 
     order = {(v, s.name): i for i, (v, s, _) in enumerate(jobs)}
-    rank = {p: i for i, p in enumerate(["kunit"] + progs)}
+    rank = {p: i for i, p in enumerate(["insmod", "kunit"] + progs)}
     results.sort(key=lambda r: (order[(r.variant, r.scenario)], rank[r.prog]))
     apply_exceptions(results, load_exceptions(
         os.path.join(TOP, "selftests", "parity-exceptions")))
@@ -420,7 +445,7 @@ def print_table(results):
     for r in results:
         row = rows.setdefault((r.variant, r.scenario), {})
         for n, v in r.cases.items():
-            col = n.split(".")[-1]
+            col = case_name(n)
             if col not in names:
                 names.append(col)
             row[col] = v
