@@ -7,16 +7,20 @@
 #   make setup    install the toolchain (Debian packages, rust-src, bindgen)
 #   make clean    remove out/ (downloads stay in ~/.cache/kvm-ppc-compat)
 
-VARIANTS ?= c rust
+# What make check boots: VARIANT in every scenario, VARIANT@A+B in some.
+CHECK_RUNS ?= c rust rust-module@v1-p10+v2-p10 debug@v2-p10-c9+v1-p11+bare-p10
+# Variants built by make check, and booted by make run.
+VARIANTS ?= $(foreach r,$(CHECK_RUNS),$(firstword $(subst @, ,$(r))))
 # The variant 'make' builds and boots: the product.
 MAIN_VARIANT ?= rust
 SCENARIOS ?= all
 S := scripts
 # Programs run in every scenario: the kselftests, and the sample (judged on
 # its --json answer).
-CHECK_PROGS := compat_caps,kvm_compat_caps:--json
+CHECK_PROGS := compat_caps,compat_caps_l2,compat_caps_fuzz,compat_caps_threads,\
+	kvm_compat_caps:--json
 
-.PHONY: all setup tree build initramfs check run hosttest clean
+.PHONY: all setup tree build initramfs check run hosttest lint series series-check bench clean
 
 all: tree
 	@$(S)/build.sh $(MAIN_VARIANT)
@@ -38,7 +42,8 @@ initramfs: build
 	@for v in $(VARIANTS); do $(S)/initramfs.sh $$v || exit 1; done
 
 run: initramfs
-	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) --scenarios $(SCENARIOS) --run $(CHECK_PROGS)
+	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) \
+		--scenarios $(SCENARIOS) --run $(subst $(space),,$(CHECK_PROGS))
 
 # The pure decisions of the Rust code (rust/compat_modes.rs), on the host.
 hosttest:
@@ -46,9 +51,33 @@ hosttest:
 	@cd rust && CARGO_TARGET_DIR=$(CURDIR)/out/cargo cargo test --release --offline -q 2>&1 | \
 		grep -v '^$$'
 
-check: hosttest initramfs
-	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) --scenarios all \
-		--run $(CHECK_PROGS)
+# checkpatch --strict on the series, rustfmt on the Rust sources.
+lint: tree
+	@$(S)/series.sh lint
+
+# out/series: the patches and the cover letter, whose table comes from the
+# last run of the scenarios (out/logs/summary.json; made here if missing).
+series: tree
+	@test -f out/logs/summary.json || $(MAKE) --no-print-directory run VARIANTS="c rust"
+	@$(S)/series.sh make
+
+# Every patch applies in order and the tree builds after each one; lint,
+# CLIPPY=1, rustfmtcheck and rustdoc clean.
+series-check: tree
+	@$(S)/series.sh check
+
+check: hosttest lint initramfs
+	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RUNS))) --scenarios all \
+		--run $(subst $(space),,$(CHECK_PROGS))
+
+# Not a gate: ns per call of the ioctl and of SET_ONE_REG, rust/c, and the
+# text size of the feature in each variant.
+bench: tree
+	@$(S)/build.sh c
+	@$(S)/build.sh rust
+	@$(S)/initramfs.sh c
+	@$(S)/initramfs.sh rust
+	@$(S)/bench.py --variants c,rust
 
 clean:
 	rm -rf out

@@ -234,7 +234,10 @@ pub unsafe extern "C" fn kvmppc_compat_caps_available() -> bool {
 ///
 /// `pcr` must be valid for writing an `unsigned long`.
 #[export]
-pub unsafe extern "C" fn kvmppc_compat_arch_compat_pcr(arch_compat: u32, pcr: *mut c_ulong) -> c_int {
+pub unsafe extern "C" fn kvmppc_compat_arch_compat_pcr(
+    arch_compat: u32,
+    pcr: *mut c_ulong,
+) -> c_int {
     match host().arch_compat_pcr(arch_compat) {
         Ok(value) => {
             // SAFETY: The caller guarantees that `pcr` is writable.
@@ -435,7 +438,11 @@ mod tests {
     #[test]
     fn nested_v1_reported_modes() {
         for (i, &(cpu, versions, want)) in cases::NESTED_V1.iter().enumerate() {
-            check!(i, nested_v1_modes(cpu, versions.iter().copied()).to_uapi(), want);
+            check!(
+                i,
+                nested_v1_modes(cpu, versions.iter().copied()).to_uapi(),
+                want
+            );
         }
     }
 

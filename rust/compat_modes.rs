@@ -337,7 +337,10 @@ impl HostCpu {
 /// usable value (the host runs in raw mode), the host runs as what it is, and
 /// the modes come from its CPU features. The result never holds a mode this
 /// kernel cannot run.
-pub(crate) fn nested_v1_modes(host: HostCpu, cpu_versions: impl IntoIterator<Item = Option<u32>>) -> ModeSet {
+pub(crate) fn nested_v1_modes(
+    host: HostCpu,
+    cpu_versions: impl IntoIterator<Item = Option<u32>>,
+) -> ModeSet {
     let lowest = cpu_versions
         .into_iter()
         .flatten()

@@ -12,7 +12,11 @@ use crate::compat_modes::{
 #[test]
 fn logical_pvr_levels() {
     for (i, &(pvr, level)) in cases::PVRS.iter().enumerate() {
-        assert_eq!(ArchLevel::from_logical_pvr(pvr), level, "case {i}: {pvr:#x}");
+        assert_eq!(
+            ArchLevel::from_logical_pvr(pvr),
+            level,
+            "case {i}: {pvr:#x}"
+        );
     }
 }
 
@@ -97,10 +101,15 @@ fn nested_reported_iff_accepted() {
                 panic!("a nested host always reports a set");
             };
             for pvr in interesting_pvrs() {
-                let reported_mode =
-                    Mode::ALL.into_iter().any(|m| m.logical_pvr() == pvr && reported.contains(m));
+                let reported_mode = Mode::ALL
+                    .into_iter()
+                    .any(|m| m.logical_pvr() == pvr && reported.contains(m));
                 let accepted = host.arch_compat_pcr(pvr).is_ok();
-                assert_eq!(accepted, pvr == 0 || reported_mode, "{cpu:?} {modes:?} {pvr:#x}");
+                assert_eq!(
+                    accepted,
+                    pvr == 0 || reported_mode,
+                    "{cpu:?} {modes:?} {pvr:#x}"
+                );
                 checked += 1;
             }
         }
@@ -144,7 +153,11 @@ fn bare_metal_levels() {
             } else {
                 Ok((host_bit - bit) | cases::PCR_RESERVED)
             };
-            assert_eq!(Host::BareMetal(cpu).arch_compat_pcr(pvr), want, "{cpu:?} {pvr:#x}");
+            assert_eq!(
+                Host::BareMetal(cpu).arch_compat_pcr(pvr),
+                want,
+                "{cpu:?} {pvr:#x}"
+            );
         }
     }
 }

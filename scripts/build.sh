@@ -9,9 +9,17 @@
 set -euo pipefail
 . "$(dirname "$0")/versions.sh"
 
-variant=${1:?usage: build.sh VARIANT}
 tree=$OUT/linux
-obj=$OUT/$variant
+obj=
+while [ $# -gt 1 ]; do
+	case "$1" in
+	--tree) tree=$2; shift 2 ;;	# another tree (series.sh check)
+	--obj) obj=$2; shift 2 ;;	# another build directory
+	*) break ;;
+	esac
+done
+variant=${1:?usage: build.sh [--tree DIR] [--obj DIR] VARIANT}
+obj=${obj:-$OUT/$variant}
 say() { printf '[build %s] %s\n' "$variant" "$*"; }
 die() { printf '[build %s] error: %s\n' "$variant" "$*" >&2; exit 1; }
 
@@ -33,6 +41,15 @@ if command -v ccache >/dev/null; then
 	export CCACHE_DIR=$CACHE/ccache CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 	cc=(CC="ccache ${LLVM_DIR}clang")
 fi
+
+# The settings the fragments ask for, a later fragment overriding an
+# earlier one.
+wanted() {
+	cat "$@" | awk '
+		/^CONFIG_[A-Za-z0-9_]+=/ { opt = $0; sub(/=.*/, "", opt); v[opt] = $0; if (!(opt in seen)) { seen[opt] = 1; order[n++] = opt } }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { opt = $2; v[opt] = $0; if (!(opt in seen)) { seen[opt] = 1; order[n++] = opt } }
+		END { for (i = 0; i < n; i++) print v[order[i]] }'
+}
 
 kmake() {
 	make -s -C "$tree" O="$obj" ARCH=powerpc LLVM="$LLVM_DIR" "${cc[@]}" \
@@ -61,7 +78,7 @@ if [ "$(cat "$obj/.config-inputs" 2>/dev/null)" != "$cfghash" ] || [ ! -f "$obj/
 		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}
 			grep -q "^$opt=" "$obj/.config" && { say "  $opt wanted off, is on"; bad=1; } ;;
 		esac
-	done < <(cat "${frags[@]}")
+	done < <(wanted "${frags[@]}")
 	[ $bad = 0 ] || die "configuration does not hold what configs/ asks (see above)"
 	# Keep the old file (and so its timestamp) when nothing changed.
 	if [ -f "$obj/.config.prev" ] && cmp -s "$obj/.config" "$obj/.config.prev"; then

@@ -33,7 +33,7 @@ SUDO=
 
 # Debian packages installed on the build machine (bookworm, amd64).
 HOST_PKGS="make bc flex bison cpio xz-utils rsync kmod perl python3 libelf-dev
-libssl-dev gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross clang-19 lld-19
+libssl-dev gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross clang-19 lld-19 ccache
 llvm-19 libclang-19-dev file git"
 BPO_PKGS="qemu-system-ppc"
 

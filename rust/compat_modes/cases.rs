@@ -92,7 +92,11 @@ pub(crate) const NESTED_V2: &[(HostCpu, u64, u64)] = &[
     // Power10 in Power9 mode: the L1 runs Power9 only.
     (P9, H9 | H10, U9),
     // Unknown bits are dropped, known ones kept.
-    (P11, H_COPY_MEM | H9 | H10 | H11 | H_FUTURE | 1, U9 | U10 | U11),
+    (
+        P11,
+        H_COPY_MEM | H_FUTURE | 1 | H9 | H10 | H11,
+        U9 | U10 | U11,
+    ),
     (P11, H_COPY_MEM | H_FUTURE, 0),
     (P11, 0, 0),
     (P11, u64::MAX, U9 | U10 | U11),
@@ -110,7 +114,11 @@ pub(crate) const NESTED_V1: &[(HostCpu, &[Option<u32>], u64)] = &[
     (P11, &[Some(0x0f00_0007)], U9 | U10 | U11),
     // The nodes disagree: the lowest wins.
     (P11, &[Some(0x0f00_0007), Some(0x0f00_0006)], U9 | U10),
-    (P11, &[Some(0x0f00_0006), Some(0x0f00_0007), Some(0x0f00_0005)], U9),
+    (
+        P11,
+        &[Some(0x0f00_0006), Some(0x0f00_0007), Some(0x0f00_0005)],
+        U9,
+    ),
     // Nodes without the property, or with a raw PVR, say nothing.
     (P10, &[None, Some(0x0f00_0006), None], U9 | U10),
     (P10, &[Some(0x0080_1200), Some(0x0f00_0005)], U9),
@@ -126,45 +134,60 @@ pub(crate) const NESTED_V1: &[(HostCpu, &[Option<u32>], u64)] = &[
     (P10, &[Some(0x0f00_0007)], U9 | U10),
 ];
 
+/// Nested Power10 host granted P9 and P10 (QEMU power10).
+const N10: Host = Host::Nested(P10, ModeSet(0b011));
+/// Nested Power10 host in Power9 mode, granted P9.
+const N9: Host = Host::Nested(P9, ModeSet(0b001));
+/// Nested Power11 host granted P9, P10 and P11.
+const N11: Host = Host::Nested(P11, ModeSet(0b111));
+/// Nested Power10 host granted nothing.
+const N0: Host = Host::Nested(P10, ModeSet(0));
+/// A bare-metal Power9.
+const B9: Host = Host::BareMetal(P9);
+/// A bare-metal Power10.
+const B10: Host = Host::BareMetal(P10);
+/// A bare-metal Power11.
+const B11: Host = Host::BareMetal(P11);
+
 /// `KVM_REG_PPC_ARCH_COMPAT`: host, value written, the guest's PCR or why
 /// the value is refused.
 pub(crate) const ARCH_COMPAT: &[(Host, u32, Result<u64, Rejected>)] = &[
     // Bare-metal Power10: every level up to its own, as KVM always did.
-    (Host::BareMetal(P10), 0, Ok(PCR_RESERVED)),
-    (Host::BareMetal(P10), 0x0f00_0006, Ok(PCR_RESERVED)),
-    (Host::BareMetal(P10), 0x0f00_0005, Ok(0x10 | PCR_RESERVED)),
-    (Host::BareMetal(P10), 0x0f00_0004, Ok(0x18 | PCR_RESERVED)),
-    (Host::BareMetal(P10), 0x0f00_0003, Ok(0x1c | PCR_RESERVED)),
-    (Host::BareMetal(P10), 0x0f10_0003, Ok(0x1c | PCR_RESERVED)),
-    (Host::BareMetal(P10), 0x0f00_0002, Ok(0x1e | PCR_RESERVED)),
-    (Host::BareMetal(P10), 0x0f00_0007, Err(Rejected::TooNew)),
-    (Host::BareMetal(P10), 0x0f00_0008, Err(Rejected::TooNew)),
-    (Host::BareMetal(P10), 0x0f00_0001, Err(Rejected::UnknownPvr)),
-    (Host::BareMetal(P10), 0x0080_1200, Err(Rejected::UnknownPvr)),
+    (B10, 0, Ok(PCR_RESERVED)),
+    (B10, 0x0f00_0006, Ok(PCR_RESERVED)),
+    (B10, 0x0f00_0005, Ok(0x10 | PCR_RESERVED)),
+    (B10, 0x0f00_0004, Ok(0x18 | PCR_RESERVED)),
+    (B10, 0x0f00_0003, Ok(0x1c | PCR_RESERVED)),
+    (B10, 0x0f10_0003, Ok(0x1c | PCR_RESERVED)),
+    (B10, 0x0f00_0002, Ok(0x1e | PCR_RESERVED)),
+    (B10, 0x0f00_0007, Err(Rejected::TooNew)),
+    (B10, 0x0f00_0008, Err(Rejected::TooNew)),
+    (B10, 0x0f00_0001, Err(Rejected::UnknownPvr)),
+    (B10, 0x0080_1200, Err(Rejected::UnknownPvr)),
     // Bare-metal Power11: Power11 and Power10 share the PCR level.
-    (Host::BareMetal(P11), 0x0f00_0007, Ok(PCR_RESERVED)),
-    (Host::BareMetal(P11), 0x0f00_0006, Ok(PCR_RESERVED)),
-    (Host::BareMetal(P9), 0x0f00_0006, Err(Rejected::TooNew)),
-    (Host::BareMetal(P9), 0x0f00_0005, Ok(PCR_RESERVED)),
+    (B11, 0x0f00_0007, Ok(PCR_RESERVED)),
+    (B11, 0x0f00_0006, Ok(PCR_RESERVED)),
+    (B9, 0x0f00_0006, Err(Rejected::TooNew)),
+    (B9, 0x0f00_0005, Ok(PCR_RESERVED)),
     // Nested, granted P9 and P10 (QEMU power10).
-    (Host::Nested(P10, ModeSet(0b011)), 0, Ok(PCR_RESERVED)),
-    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0005, Ok(0x10 | PCR_RESERVED)),
-    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0006, Ok(PCR_RESERVED)),
-    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0007, Err(Rejected::NotGranted)),
+    (N10, 0, Ok(PCR_RESERVED)),
+    (N10, 0x0f00_0005, Ok(0x10 | PCR_RESERVED)),
+    (N10, 0x0f00_0006, Ok(PCR_RESERVED)),
+    (N10, 0x0f00_0007, Err(Rejected::NotGranted)),
     // Older than Power9: never on a nested host (C accepted these on v1).
-    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0004, Err(Rejected::NotGranted)),
-    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0002, Err(Rejected::NotGranted)),
-    (Host::Nested(P10, ModeSet(0b011)), 0x0f00_0008, Err(Rejected::NotGranted)),
-    (Host::Nested(P10, ModeSet(0b011)), 0x1234_5678, Err(Rejected::UnknownPvr)),
+    (N10, 0x0f00_0004, Err(Rejected::NotGranted)),
+    (N10, 0x0f00_0002, Err(Rejected::NotGranted)),
+    (N10, 0x0f00_0008, Err(Rejected::NotGranted)),
+    (N10, 0x1234_5678, Err(Rejected::UnknownPvr)),
     // Nested, granted P9 only (QEMU power10 in power9 mode).
-    (Host::Nested(P9, ModeSet(0b001)), 0x0f00_0005, Ok(PCR_RESERVED)),
-    (Host::Nested(P9, ModeSet(0b001)), 0x0f00_0006, Err(Rejected::NotGranted)),
+    (N9, 0x0f00_0005, Ok(PCR_RESERVED)),
+    (N9, 0x0f00_0006, Err(Rejected::NotGranted)),
     // Nested Power11, all three granted.
-    (Host::Nested(P11, ModeSet(0b111)), 0x0f00_0007, Ok(PCR_RESERVED)),
-    (Host::Nested(P11, ModeSet(0b111)), 0x0f00_0005, Ok(0x10 | PCR_RESERVED)),
+    (N11, 0x0f00_0007, Ok(PCR_RESERVED)),
+    (N11, 0x0f00_0005, Ok(0x10 | PCR_RESERVED)),
     // Nothing granted: only the host's own mode.
-    (Host::Nested(P10, ModeSet(0)), 0x0f00_0005, Err(Rejected::NotGranted)),
-    (Host::Nested(P10, ModeSet(0)), 0, Ok(PCR_RESERVED)),
+    (N0, 0x0f00_0005, Err(Rejected::NotGranted)),
+    (N0, 0, Ok(PCR_RESERVED)),
 ];
 
 /// `size` of `KVM_PPC_GET_COMPAT_CAPS` with a 4 KiB page: the tail length

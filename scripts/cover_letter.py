@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Fill in the cover letter that git format-patch wrote.
+
+cover_letter.py TEMPLATE SUMMARY_JSON COVER_PATCH: the template's first line
+becomes the subject, the rest the body, with @TABLE@ replaced by a table made
+from out/logs/summary.json (written by run.py): per scenario, what the device
+tree showed, what KVM_PPC_GET_COMPAT_CAPS answered, and in which modes an L2
+vcpu really ran, for the Rust kernel, and whether the C kernel agreed.
+"""
+
+import json
+import sys
+
+NAMES = {"p9": "P9", "p10": "P10", "p11": "P11",
+         "power9": "P9", "power10": "P10", "power11": "P11"}
+DT = {"0x0f000005": "P9 mode", "0x0f000006": "P10 mode", "0x0f000007": "P11 mode"}
+
+
+def modes(lst):
+    return ",".join(NAMES.get(m, m) for m in lst) if lst else "-"
+
+
+def table(summary):
+    rust, c = summary.get("rust", {}), summary.get("c", {})
+    if not rust:
+        sys.exit("cover_letter.py: no rust results in the summary: run make check")
+    head = ["scenario", "L0 (QEMU)", "cpu-version", "ioctl", "L2 ran", "C agrees"]
+    rows = []
+    for name, e in rust.items():
+        machine = e["machine"].replace("pseries,", "").replace("cap-nested-", "")
+        machine = machine.replace("max-cpu-compat=", "compat=").replace("=on", "")
+        dt = e.get("dt") or []
+        dtv = ",".join(sorted({DT.get(x, x) for x in dt})) if dt else "none"
+        io = e.get("ioctl")
+        if e["api"] == "none":
+            ioctl = "no VM"
+        elif io is None:
+            ioctl = "?"
+        elif io.get("source") != "ioctl":
+            ioctl = "EINVAL"
+        else:
+            ioctl = modes(io.get("modes"))
+        ran = modes(e.get("l2_ran")) if e["api"] != "none" else "no VM"
+        other = c.get(name)
+        agree = "?" if other is None else (
+            "yes" if other.get("ioctl") == io and other.get("l2_ran") == e.get("l2_ran")
+            else "no")
+        if e.get("failed"):
+            agree += f" ({e['failed']} failed)"
+        rows.append([name, f"{machine} {e['cpu']}", dtv, ioctl, ran, agree])
+    widths = [max(len(x) for x in col) for col in zip(head, *rows)]
+    lines = ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip()
+             for r in [head, ["-" * w for w in widths]] + rows]
+    return "\n".join(lines)
+
+
+def main():
+    template, summary_path, cover = sys.argv[1:4]
+    with open(template, encoding="utf-8") as f:
+        subject, _, body = f.read().partition("\n")
+    with open(summary_path, encoding="utf-8") as f:
+        summary = json.load(f)
+    body = body.strip("\n").replace("@TABLE@", table(summary))
+    with open(cover, encoding="utf-8") as f:
+        text = f.read()
+    text = text.replace("*** SUBJECT HERE ***", subject.strip())
+    text = text.replace("*** BLURB HERE ***", body)
+    with open(cover, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()

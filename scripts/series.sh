@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The patch series, as it would be sent:
+#   series.sh make    out/series/*.patch and the cover letter
+#   series.sh lint    checkpatch --strict on every patch, rustfmt on the Rust
+#                     sources (the cheap checks; also run by make check)
+#   series.sh check   lint, then every patch applied in order on a clean 7.3
+#                     tree and the rust variant built after each one
+#                     (bisectable), then CLIPPY=1, rustfmtcheck and rustdoc
+set -euo pipefail
+. "$(dirname "$0")/versions.sh"
+
+tree=$OUT/linux
+say() { printf '[series] %s\n' "$*"; }
+die() { printf '[series] error: %s\n' "$*" >&2; exit 1; }
+
+# format-patch into $1 (cover letter included), version 1.
+format() {
+	rm -rf "$1"
+	git -C "$tree" format-patch -q --cover-letter --base=base -v1 -o "$1" base..series
+}
+
+kmake() {	# objdir, args...
+	local obj=$1
+	shift
+	make -s -C "$tree" O="$obj" ARCH=powerpc LLVM="$LLVM_DIR" \
+		RUST_LIB_SRC="$DL/rust-src/usr/lib/rustlib/src/rust/library" \
+		BINDGEN="$TOOLS/bin/bindgen" LIBCLANG_PATH="$LLVM_LIB" "$@"
+}
+
+lint() {
+	local dir=$OUT/series-lint bad=0 out
+	format "$dir"
+	say "checkpatch --strict on $(ls "$dir"/v1-000[1-9]*.patch | wc -l) patches"
+	local allowed
+	allowed=$(grep -v -e '^#' -e '^$' "$TOP/patches/checkpatch-allowed" | cut -f1 | paste -sd'|')
+	for p in "$dir"/v1-000[1-9]*.patch; do
+		out=$(perl "$tree/scripts/checkpatch.pl" --strict --terse --show-types \
+			--no-summary "$p" 2>&1) || true
+		[ -n "$out" ] || continue
+		if echo "$out" | grep -v -E ":(${allowed}):" | grep -q .; then
+			echo "$out" | grep -v -E ":(${allowed}):"
+			bad=1
+		fi
+		echo "$out" | grep -E ":(${allowed}):" | sed 's/^/  allowed (patches\/checkpatch-allowed): /'
+	done
+	say "rustfmt (the kernel's .rustfmt.toml) on rust/"
+	(cd "$TOP/rust" && rustfmt --edition 2021 --config-path "$tree/.rustfmt.toml" --check \
+		book3s_hv_compat.rs compat_modes.rs compat_modes/cases.rs host.rs host_tests.rs) || bad=1
+	[ $bad = 0 ] || die "lint found problems (above)"
+	say "lint: clean"
+}
+
+cover() {
+	local dir=$OUT/series summary=$OUT/logs/summary.json
+	[ -f "$summary" ] || die "$summary missing: run make check (or make run) first"
+	format "$dir"
+	python3 "$TOP/scripts/cover_letter.py" "$TOP/patches/cover-letter" "$summary" \
+		"$dir/v1-0000-cover-letter.patch"
+	say "$(ls "$dir" | wc -l) files in out/series:"
+	ls "$dir" | sed 's/^/  /'
+}
+
+check() {
+	lint
+	local wt=$OUT/bisect obj=$OUT/bisect-build n=0
+	say "bisectability: each patch applied on a clean 7.3 tree, rust variant built after each"
+	git -C "$tree" worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
+	git -C "$tree" worktree prune
+	git -C "$tree" worktree add -q --detach "$wt" base
+	local saved_tree=$tree
+	tree=$wt
+	mkdir -p "$obj"
+	for p in "$OUT"/series-lint/v1-000[1-9]*.patch; do
+		n=$((n + 1))
+		git -C "$wt" -c user.name=check -c user.email=check@localhost am -q "$p" ||
+			die "$(basename "$p") does not apply"
+		say "  [$n] $(git -C "$wt" log -1 --format=%s)"
+		"$TOP/scripts/build.sh" --tree "$wt" --obj "$obj" rust >/dev/null ||
+			die "the tree does not build after $(basename "$p") (log: ${obj#"$TOP"/}/build.log)"
+	done
+	say "CLIPPY=1, rustfmtcheck, rustdoc on the last one"
+	kmake "$obj" -j"$(($(nproc) + 1))" CLIPPY=1 vmlinux >"$obj/clippy.log" 2>&1 ||
+		die "CLIPPY=1 build failed (log: ${obj#"$TOP"/}/clippy.log)"
+	if grep -n -e '^warning' -e '^error' "$obj/clippy.log" | grep -v -e 'target-feature' \
+		-e 'warnings emitted'; then
+		die "clippy warnings (above; log: ${obj#"$TOP"/}/clippy.log)"
+	fi
+	kmake "$obj" rustfmtcheck || die "rustfmtcheck failed"
+	kmake "$obj" rustdoc >"$obj/rustdoc.log" 2>&1 ||
+		die "rustdoc failed (log: ${obj#"$TOP"/}/rustdoc.log)"
+	if grep -n '^warning' "$obj/rustdoc.log" | grep -v -e 'target-feature' -e 'warnings emitted'; then
+		die "rustdoc warnings (above)"
+	fi
+	tree=$saved_tree
+	git -C "$tree" worktree remove --force "$wt"
+	say "check: every patch applies and builds; checkpatch, rustfmt, clippy, rustdoc clean"
+}
+
+case "${1:-}" in
+make) cover ;;
+lint) lint ;;
+check) check ;;
+*) die "usage: series.sh make|lint|check" ;;
+esac
