@@ -8,7 +8,7 @@
 #   make clean    remove out/ (downloads stay in ~/.cache/kvm-ppc-compat)
 
 # What make check boots: VARIANT in every scenario, VARIANT@A+B in some.
-CHECK_RUNS ?= c rust rust-module@v1-p10+v2-p10 debug@v2-p10-c9+v1-p11+bare-p10
+CHECK_RUNS ?= c rust rust-module@v1-p10+v2-p10 debug
 # Variants built by make check, and booted by make run.
 VARIANTS ?= $(foreach r,$(CHECK_RUNS),$(firstword $(subst @, ,$(r))))
 # The variant 'make' builds and boots: the product.

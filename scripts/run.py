@@ -382,6 +382,7 @@ def print_parity(results, variants):
                 names.append(col)
             cells.setdefault((r.scenario, col), {})[r.variant] = st
     scenarios = list(dict.fromkeys(r.scenario for r in results))
+    booted = {(r.scenario, r.variant) for r in results}
     print("parity (" + " vs ".join(variants) + "): '=' same result, "
           "'x' listed difference, '!' unlisted difference, "
           "'-' not on every variant")
@@ -391,12 +392,13 @@ def print_parity(results, variants):
         row = [sc]
         for n in names:
             got = cells.get((sc, n), {})
-            vals = {got.get(v) for v in variants}
+            ran = [v for v in variants if (sc, v) in booted]
+            vals = {got.get(v) for v in ran}
             if None in vals:
                 row.append("-")	# not run on every variant (KUnit)
             elif len(vals) == 1:
                 row.append("=")
-            elif any(got.get(v) == "xfail" for v in variants):
+            elif any(got.get(v) == "xfail" for v in ran):
                 row.append("x")
             else:
                 row.append("!")
@@ -502,14 +504,21 @@ def print_table(results):
     for line in [head] + table:
         print("  ".join(x.ljust(w) for x, w in zip(line, widths)).rstrip())
     print()
-    # Why anything did not pass, each distinct reason once per case.
+    # Why anything did not pass: each distinct reason once, with the cases
+    # and the boots it stands for.
     seen = {}
     for (v, s), row in rows.items():
         for n, (st, why) in row.items():
             if st not in ("pass", "xfail"):
-                seen.setdefault((st, n, why), []).append(f"{v}/{s}")
-    for (st, n, why), where in seen.items():
-        print(f"{st} {n}: {why or '(no reason given)'}  [{', '.join(where)}]")
+                cases, where = seen.setdefault((st, why), ([], []))
+                if n not in cases:
+                    cases.append(n)
+                if f"{v}/{s}" not in where:
+                    where.append(f"{v}/{s}")
+    for (st, why), (cases, where) in sorted(seen.items(), key=lambda kv: kv[0][0] != "fail"):
+        print(f"{st.upper() if st == 'fail' else st}: {why or '(no reason given)'}")
+        print(f"    cases: {' '.join(cases)}")
+        print(f"    in:    {' '.join(where)}")
     if seen:
         print()
 

@@ -34,7 +34,7 @@ SUDO=
 # Debian packages installed on the build machine (bookworm, amd64).
 HOST_PKGS="make bc flex bison cpio xz-utils rsync kmod perl python3 libelf-dev
 libssl-dev gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross clang-19 lld-19 ccache
-llvm-19 libclang-19-dev file git"
+llvm-19 libclang-19-dev file git python3-ply python3-git"
 BPO_PKGS="qemu-system-ppc"
 
 apt_sources() {
@@ -166,6 +166,15 @@ bindgen() {
 		--version "$BINDGEN_VERSION" --locked
 }
 
+# checkpatch runs scripts/spdxcheck.py with the python3 of PATH, which may
+# not be Debian's (python3-ply covers that one).
+python_ply() {
+	python3 -c 'import ply, git' 2>/dev/null && return 0
+	say "installing ply, GitPython for $(command -v python3) (checkpatch's SPDX check)"
+	python3 -m pip install -q ply GitPython 2>/dev/null ||
+		python3 -m pip install -q --break-system-packages ply GitPython
+}
+
 apt_sources
 apt_update
 host_packages
@@ -173,4 +182,5 @@ kernel_source
 rust_src
 busybox
 bindgen
+python_ply
 say "toolchain ready"
