@@ -39,6 +39,8 @@ fragments() {	# base first, then includes, then the variant itself
 cc=()
 if command -v ccache >/dev/null; then
 	export CCACHE_DIR=$CACHE/ccache CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+	# Paths relative to out/, so that another clone (CI's) hits too.
+	export CCACHE_BASEDIR=$OUT
 	cc=(CC="ccache ${LLVM_DIR}clang")
 fi
 
