@@ -56,11 +56,10 @@
 
 #include "kselftest_harness.h"
 
-#define ENV_API		"KVM_PPC_NESTED_API"
-#define ENV_EXPECT	"KVM_PPC_COMPAT_EXPECT"
+#include "compat_caps.h"
+
 #define ENV_ITERS	"COMPAT_CAPS_FUZZ_ITERS"
 #define ENV_SEED	"COMPAT_CAPS_FUZZ_SEED"
-#define NO_EXPECT_MSG	"no expected values: set " ENV_API " and " ENV_EXPECT
 
 #define FUZZ_ITERS		100000	/* calls of the random loop */
 #define FUZZ_TIMEOUT		280	/* seconds, for the random loop */
@@ -72,90 +71,6 @@
 #define SIZE_VER0	KVM_PPC_COMPAT_CAPS_SIZE_VER0
 #define KERNEL_ADDR	0xc000000000000000UL
 #define CAPS_GARBAGE	0xdeadbeefcafef00dULL	/* input, must be ignored */
-
-enum nested_api {
-	API_V1,
-	API_V2,
-	API_NONE,
-	API_BARE,
-};
-
-static const char * const api_names[] = {
-	[API_V1]	= "v1",
-	[API_V2]	= "v2",
-	[API_NONE]	= "none",
-	[API_BARE]	= "bare",
-};
-
-struct compat_mode {
-	const char *name;	/* token in KVM_PPC_COMPAT_EXPECT */
-	__u64 cap;		/* bit in kvm_ppc_compat_caps */
-};
-
-static const struct compat_mode modes[] = {
-	{ "p9",  KVM_PPC_COMPAT_CAP_POWER9 },
-	{ "p10", KVM_PPC_COMPAT_CAP_POWER10 },
-	{ "p11", KVM_PPC_COMPAT_CAP_POWER11 },
-};
-
-static int parse_api(const char *s, enum nested_api *api)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(api_names); i++) {
-		if (!strcmp(s, api_names[i])) {
-			*api = i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* "p9,p10" -> cap mask; blanks and empty items are ignored */
-static int parse_expect(const char *s, __u64 *mask)
-{
-	unsigned int i;
-	size_t len;
-
-	*mask = 0;
-	while (*s) {
-		s += strspn(s, " \t,");
-		len = strcspn(s, " \t,");
-		if (!len)
-			break;
-		for (i = 0; i < ARRAY_SIZE(modes); i++) {
-			if (strlen(modes[i].name) == len &&
-			    !strncmp(s, modes[i].name, len))
-				break;
-		}
-		if (i == ARRAY_SIZE(modes))
-			return -1;
-		*mask |= modes[i].cap;
-		s += len;
-	}
-	return 0;
-}
-
-/* cap mask -> "p9 p10", "(none)", unknown bits appended as hex */
-static const char *mask_names(__u64 mask, char *buf, size_t size)
-{
-	unsigned int i;
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < ARRAY_SIZE(modes) && n < size; i++) {
-		if (mask & modes[i].cap)
-			n += snprintf(buf + n, size - n, "%s%s",
-				      n ? " " : "", modes[i].name);
-		mask &= ~modes[i].cap;
-	}
-	if (mask && n < size)
-		n += snprintf(buf + n, size - n, "%sunknown:0x%llx",
-			      n ? " " : "", mask);
-	if (!n)
-		snprintf(buf, size, "(none)");
-	return buf;
-}
 
 static const char *err_name(int err)
 {
@@ -334,54 +249,13 @@ static void *map_pages(size_t len, int prot, int flags, int fd)
 FIXTURE_SETUP(fuzz)
 {
 	struct fuzz_ctx *fx = &self->c;
-	const char *api = getenv(ENV_API);
-	const char *expect = getenv(ENV_EXPECT);
 	size_t page, i;
-	char names[64];
 	long sc;
-	int err, fd;
+	int fd;
 
-	fx->kvm_fd = -1;
-	fx->vm_fd = -1;
-
-	if (!api)
-		SKIP(return, NO_EXPECT_MSG);
-	ASSERT_EQ(0, parse_api(api, &fx->api))
-		TH_LOG("%s=\"%s\": must be v1, v2, none or bare", ENV_API, api);
-	if (fx->api != API_NONE) {
-		if (!expect)
-			SKIP(return, NO_EXPECT_MSG);
-		ASSERT_EQ(0, parse_expect(expect, &fx->expect))
-			TH_LOG("%s=\"%s\": must be a comma list of p9,p10,p11",
-			       ENV_EXPECT, expect);
-		TH_LOG("%s=%s, expected modes: %s", ENV_API, api,
-		       mask_names(fx->expect, names, sizeof(names)));
-	}
-
-	fx->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fx->kvm_fd < 0) {
-		err = errno;
-		if (err == ENOENT || err == ENODEV)
-			SKIP(return, "/dev/kvm not present: %s", strerror(err));
-		if (err == EACCES || err == EPERM)
-			SKIP(return, "cannot open /dev/kvm: %s", strerror(err));
-		ASSERT_GE(fx->kvm_fd, 0)
-			TH_LOG("open /dev/kvm failed: %s", strerror(err));
-	}
-
-	fx->vm_fd = ioctl(fx->kvm_fd, KVM_CREATE_VM, KVM_VM_PPC_HV);
-	if (fx->vm_fd < 0) {
-		err = errno;
-		if (fx->api == API_NONE)
-			SKIP(return, "no nesting: KVM_CREATE_VM failed: %s",
-			     strerror(err));
-		ASSERT_GE(fx->vm_fd, 0)
-			TH_LOG("KVM_CREATE_VM(KVM_VM_PPC_HV) failed on %s=%s: %s",
-			       ENV_API, api, strerror(err));
-	}
-	ASSERT_TRUE(fx->api != API_NONE)
-		TH_LOG("%s=none but KVM_CREATE_VM(KVM_VM_PPC_HV) succeeded",
-		       ENV_API);
+	if (!compat_caps_setup(_metadata, &fx->api, &fx->expect, &fx->kvm_fd,
+			       &fx->vm_fd))
+		return;
 
 	sc = sysconf(_SC_PAGESIZE);
 	ASSERT_GT(sc, 0);

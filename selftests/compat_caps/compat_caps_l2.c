@@ -50,9 +50,7 @@
 
 #include "kselftest_harness.h"
 
-#define ENV_API		"KVM_PPC_NESTED_API"
-#define ENV_EXPECT	"KVM_PPC_COMPAT_EXPECT"
-#define NO_EXPECT_MSG	"no expected values: set " ENV_API " and " ENV_EXPECT
+#include "compat_caps.h"
 
 /* Seconds: KVM_RUN loop (alarm), and the harness' limit for one mode */
 #define RUN_TIMEOUT	20
@@ -138,92 +136,6 @@ static __u32 ppc_li(unsigned int rt, __u16 si)
 static __u32 ppc_mfspr(unsigned int rt, unsigned int spr)
 {
 	return 0x7c0002a6U | rt << 21 | (spr & 0x1f) << 16 | (spr >> 5) << 11;
-}
-
-enum nested_api {
-	API_V1,
-	API_V2,
-	API_NONE,
-	API_BARE,
-};
-
-static const char * const api_names[] = {
-	[API_V1]	= "v1",
-	[API_V2]	= "v2",
-	[API_NONE]	= "none",
-	[API_BARE]	= "bare",
-};
-
-struct compat_mode {
-	const char *name;	/* token in KVM_PPC_COMPAT_EXPECT */
-	__u32 pvr;		/* logical PVR for KVM_REG_PPC_ARCH_COMPAT */
-	__u64 cap;		/* bit in kvm_ppc_compat_caps */
-};
-
-/* Oldest first */
-static const struct compat_mode modes[] = {
-	{ "p9",  0x0f000005, KVM_PPC_COMPAT_CAP_POWER9 },
-	{ "p10", 0x0f000006, KVM_PPC_COMPAT_CAP_POWER10 },
-	{ "p11", 0x0f000007, KVM_PPC_COMPAT_CAP_POWER11 },
-};
-
-static int parse_api(const char *s, enum nested_api *api)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(api_names); i++) {
-		if (!strcmp(s, api_names[i])) {
-			*api = i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* "p9,p10" -> cap mask; blanks and empty items are ignored */
-static int parse_expect(const char *s, __u64 *mask)
-{
-	unsigned int i;
-	size_t len;
-
-	*mask = 0;
-	while (*s) {
-		s += strspn(s, " \t,");
-		len = strcspn(s, " \t,");
-		if (!len)
-			break;
-		for (i = 0; i < ARRAY_SIZE(modes); i++) {
-			if (strlen(modes[i].name) == len &&
-			    !strncmp(s, modes[i].name, len))
-				break;
-		}
-		if (i == ARRAY_SIZE(modes))
-			return -1;
-		*mask |= modes[i].cap;
-		s += len;
-	}
-	return 0;
-}
-
-/* cap mask -> "p9 p10", "(none)", unknown bits appended as hex */
-static const char *mask_names(__u64 mask, char *buf, size_t size)
-{
-	unsigned int i;
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < ARRAY_SIZE(modes) && n < size; i++) {
-		if (mask & modes[i].cap)
-			n += snprintf(buf + n, size - n, "%s%s",
-				      n ? " " : "", modes[i].name);
-		mask &= ~modes[i].cap;
-	}
-	if (mask && n < size)
-		n += snprintf(buf + n, size - n, "%sunknown:0x%llx",
-			      n ? " " : "", mask);
-	if (!n)
-		snprintf(buf, size, "(none)");
-	return buf;
 }
 
 static const char *exit_name(__u32 reason)
@@ -385,55 +297,13 @@ FIXTURE_VARIANT_ADD(l2, p11) {
 
 FIXTURE_SETUP(l2)
 {
-	const char *api = getenv(ENV_API);
-	const char *expect = getenv(ENV_EXPECT);
-	char names[64];
-	int err;
-
-	self->vmm.kvm_fd = -1;
-	self->vmm.vm_fd = -1;
 	self->vmm.vcpu_fd = -1;
 	self->vmm.run = MAP_FAILED;
 	self->vmm.mem = MAP_FAILED;
 
-	if (!api)
-		SKIP(return, NO_EXPECT_MSG);
-	ASSERT_EQ(0, parse_api(api, &self->api))
-		TH_LOG("%s=\"%s\": must be v1, v2, none or bare", ENV_API, api);
-	if (self->api != API_NONE) {
-		if (!expect)
-			SKIP(return, NO_EXPECT_MSG);
-		ASSERT_EQ(0, parse_expect(expect, &self->expect))
-			TH_LOG("%s=\"%s\": must be a comma list of p9,p10,p11",
-			       ENV_EXPECT, expect);
-		TH_LOG("%s=%s, expected modes: %s", ENV_API, api,
-		       mask_names(self->expect, names, sizeof(names)));
-	}
-
-	self->vmm.kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (self->vmm.kvm_fd < 0) {
-		err = errno;
-		if (err == ENOENT || err == ENODEV)
-			SKIP(return, "/dev/kvm not present: %s", strerror(err));
-		if (err == EACCES || err == EPERM)
-			SKIP(return, "cannot open /dev/kvm: %s", strerror(err));
-		ASSERT_GE(self->vmm.kvm_fd, 0)
-			TH_LOG("open /dev/kvm failed: %s", strerror(err));
-	}
-
-	self->vmm.vm_fd = ioctl(self->vmm.kvm_fd, KVM_CREATE_VM, KVM_VM_PPC_HV);
-	if (self->vmm.vm_fd < 0) {
-		err = errno;
-		if (self->api == API_NONE)
-			SKIP(return, "no nesting: KVM_CREATE_VM failed: %s",
-			     strerror(err));
-		ASSERT_GE(self->vmm.vm_fd, 0)
-			TH_LOG("KVM_CREATE_VM(KVM_VM_PPC_HV) failed on %s=%s: %s",
-			       ENV_API, api, strerror(err));
-	}
-	ASSERT_TRUE(self->api != API_NONE)
-		TH_LOG("%s=none but KVM_CREATE_VM(KVM_VM_PPC_HV) succeeded",
-		       ENV_API);
+	if (!compat_caps_setup(_metadata, &self->api, &self->expect,
+			       &self->vmm.kvm_fd, &self->vmm.vm_fd))
+		return;
 	TH_LOG("KVM_CREATE_VM(KVM_VM_PPC_HV): ok");
 }
 
