@@ -337,8 +337,8 @@ fn get_compat_caps(argp: UserPtr) -> Result {
     let (mut reader, mut writer) = UserSlice::new(argp, size).reader_writer();
     // `size` was read above; each byte is read once.
     reader.skip(SIZE_FIELD)?;
-    let flags = reader.read::<u64>()?;
-    let _compat_capabilities = reader.read::<u64>()?;
+    // `flags` and `compat_capabilities` (an input of no meaning), at once.
+    let [flags, _] = reader.read::<[u64; 2]>()?;
     let tail_addr = argp.as_const_ptr().addr().wrapping_add(KERNEL_SIZE);
     let tail_is_zero = is_zeroed(&mut reader, tail_addr, tail)?;
 
