@@ -145,7 +145,7 @@ impl CpuNodes {
         // SAFETY: `self.node` is null or a node this iterator holds a
         // reference to; `of_find_node_by_type()` drops that reference and
         // returns the next node with a reference taken, or null.
-        self.node = unsafe { bindings::of_find_node_by_type(self.node, c"cpu".as_ptr()) };
+        self.node = unsafe { bindings::of_find_node_by_type(self.node, c"cpu".as_char_ptr()) };
         !self.node.is_null()
     }
 
@@ -158,7 +158,7 @@ impl CpuNodes {
         let ret = unsafe {
             bindings::of_property_read_variable_u32_array(
                 self.node,
-                c"cpu-version".as_ptr(),
+                c"cpu-version".as_char_ptr(),
                 &mut value,
                 1,
                 0,
