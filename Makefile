@@ -15,6 +15,8 @@ VARIANTS ?= $(foreach r,$(CHECK_RUNS),$(firstword $(subst @, ,$(r))))
 MAIN_VARIANT ?= rust
 SCENARIOS ?= all
 S := scripts
+# rustup's toolchain (cargo, rustc), should the caller's PATH lack it.
+export PATH := $(HOME)/.cargo/bin:$(PATH)
 # Programs run in every scenario: the kselftests, and the sample (judged on
 # its --json answer).
 CHECK_PROGS := compat_caps,compat_caps_l2,compat_caps_fuzz,compat_caps_threads,\

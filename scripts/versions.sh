@@ -16,3 +16,9 @@ TOOLS=$CACHE/tools
 LLVM_DIR=/usr/lib/llvm-19/bin/
 LLVM_LIB=/usr/lib/llvm-19/lib
 CROSS=powerpc64le-linux-gnu-
+
+# rustup's toolchain, should the caller's PATH lack it (a CI shell, sudo).
+case ":$PATH:" in
+*":$HOME/.cargo/bin:"*) ;;
+*) [ -d "$HOME/.cargo/bin" ] && PATH=$HOME/.cargo/bin:$PATH && export PATH ;;
+esac
