@@ -11,10 +11,12 @@ set -euo pipefail
 
 tree=$OUT/linux
 obj=
+lenient=
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--tree) tree=$2; shift 2 ;;	# another tree (series.sh check)
 	--obj) obj=$2; shift 2 ;;	# another build directory
+	--lenient) lenient=1; shift ;;	# options the tree lacks are passed over
 	*) break ;;
 	esac
 done
@@ -71,8 +73,20 @@ if [ "$(cat "$obj/.config-inputs" 2>/dev/null)" != "$cfghash" ] || [ ! -f "$obj/
 		"$obj/.config" "${frags[@]}" >"$obj/merge.log" 2>&1
 	kmake olddefconfig >/dev/null
 	# Every option a fragment asks for must have its value in the result.
+	# Lenient (a tree in the middle of the series): not options that this
+	# tree's Kconfig does not define yet.
+	known=
+	if [ -n "$lenient" ]; then
+		known=$(grep -rhoE '^[[:space:]]*(menu)?config [A-Za-z0-9_]+' --include='Kconfig*' \
+			"$tree" | awk '{print "CONFIG_" $2}' | sort -u)
+	fi
 	bad=0
 	while IFS= read -r line; do
+		if [ -n "$lenient" ]; then
+			opt=${line#\# }
+			opt=${opt%%[= ]*}
+			grep -qxF "$opt" <<<"$known" || continue
+		fi
 		case "$line" in
 		CONFIG_*=n) opt=${line%%=*}
 			grep -q "^$opt=" "$obj/.config" && { say "  $opt wanted off, is on"; bad=1; } ;;
