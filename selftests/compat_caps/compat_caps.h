@@ -113,6 +113,27 @@ static inline const char *mask_names(__u64 mask, char *buf, size_t size)
 	return buf;
 }
 
+/* errno -> its name for the errors the interface answers, else strerror() */
+static inline const char *err_name(int err)
+{
+	switch (err) {
+	case 0:
+		return "success";
+	case EFAULT:
+		return "EFAULT";
+	case EINVAL:
+		return "EINVAL";
+	case E2BIG:
+		return "E2BIG";
+	case ENOTTY:
+		return "ENOTTY";
+	case EBADF:
+		return "EBADF";
+	default:
+		return strerror(err);
+	}
+}
+
 static inline const char *pvr_name(__u32 pvr)
 {
 	unsigned int i;

@@ -72,26 +72,6 @@
 #define KERNEL_ADDR	0xc000000000000000UL
 #define CAPS_GARBAGE	0xdeadbeefcafef00dULL	/* input, must be ignored */
 
-static const char *err_name(int err)
-{
-	switch (err) {
-	case 0:
-		return "success";
-	case EFAULT:
-		return "EFAULT";
-	case EINVAL:
-		return "EINVAL";
-	case E2BIG:
-		return "E2BIG";
-	case ENOTTY:
-		return "ENOTTY";
-	case EBADF:
-		return "EBADF";
-	default:
-		return strerror(err);
-	}
-}
-
 /* Private xorshift64* generator: the sequence depends on the seed only. */
 static __u64 rnd_next(__u64 *s)
 {

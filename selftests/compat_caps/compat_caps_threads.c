@@ -58,24 +58,6 @@
 
 static const __u64 query_sizes[] = { SIZE_VER0, 32, 64, QUERY_MAX };
 
-static const char *err_name(int err)
-{
-	switch (err) {
-	case 0:
-		return "success";
-	case EFAULT:
-		return "EFAULT";
-	case EINVAL:
-		return "EINVAL";
-	case E2BIG:
-		return "E2BIG";
-	case EBADF:
-		return "EBADF";
-	default:
-		return strerror(err);
-	}
-}
-
 /* One answer of KVM_PPC_GET_COMPAT_CAPS: errno (0: success), the struct */
 struct answer {
 	int err;
