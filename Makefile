@@ -5,10 +5,11 @@
 #   make          build, boot the default scenario, show the sample's answer
 #   make check    every test: all variants in every scenario
 #   make setup    install the toolchain (Debian packages, rust-src, bindgen)
+#   make series / series-check / series-test   the patch series (see README)
 #   make clean    remove out/ (downloads stay in ~/.cache/kvm-ppc-compat)
 
 # What make check boots: VARIANT in every scenario, VARIANT@A+B in some.
-CHECK_RUNS ?= c rust rust-module@v1-p10+v2-p10 debug
+CHECK_RUNS ?= c rust debug
 # Variants built by make check, and booted by make run.
 VARIANTS ?= $(foreach r,$(CHECK_RUNS),$(firstword $(subst @, ,$(r))))
 # The variant 'make' builds and boots: the product.
@@ -22,7 +23,8 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CHECK_PROGS := compat_caps,compat_caps_l2,compat_caps_fuzz,compat_caps_threads,\
 	kvm_compat_caps:--json
 
-.PHONY: all setup tree build initramfs check run hosttest lint series series-check bench clean
+.PHONY: all setup tree build initramfs check run hosttest lint series series-check series-test \
+	bench clean
 
 all: tree
 	@$(S)/build.sh $(MAIN_VARIANT)
@@ -67,6 +69,17 @@ series: tree
 # CLIPPY=1, rustfmtcheck and rustdoc clean.
 series-check: tree
 	@$(S)/series.sh check
+
+# The patches in out/series applied with git am on a clean 7.3 tree
+# (out/am/linux), built there (out/am/VARIANT) and booted in every scenario,
+# as make check does.
+series-test: tree
+	@test -d out/series || $(MAKE) --no-print-directory series
+	@$(S)/series.sh am
+	@export OUT=$(CURDIR)/out/am KPC_TREE=$(CURDIR)/out/am/linux; \
+	for v in $(VARIANTS); do $(S)/build.sh $$v && $(S)/initramfs.sh $$v || exit 1; done; \
+	$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RUNS))) --scenarios all \
+		--run $(subst $(space),,$(CHECK_PROGS))
 
 check: hosttest lint initramfs
 	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RUNS))) --scenarios all \

@@ -9,7 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/versions.sh"
 
-tree=$OUT/linux
+tree=$TREE
 obj=
 lenient=
 while [ $# -gt 1 ]; do
@@ -27,13 +27,16 @@ die() { printf '[build %s] error: %s\n' "$variant" "$*" >&2; exit 1; }
 
 [ -f "$TOP/configs/$variant.config" ] || die "no configs/$variant.config"
 
-fragments() {	# base first, then includes, then the variant itself
-	local f=$1
-	echo "$TOP/configs/base.config"
-	sed -n 's/^# include: *//p' "$TOP/configs/$f.config" | while read -r inc; do
-		echo "$TOP/configs/$inc.config"
+includes() {	# a fragment's includes (theirs first), then the fragment
+	local f=$1 inc
+	for inc in $(sed -n 's/^# include: *//p' "$TOP/configs/$f.config" 2>/dev/null); do
+		includes "$inc"
 	done
 	echo "$TOP/configs/$f.config"
+}
+fragments() {	# base first, then the variant with what it includes
+	echo "$TOP/configs/base.config"
+	includes "$1" | awk '!seen[$0]++'
 }
 
 # ccache, when installed (make setup does), serves the C objects the
@@ -64,6 +67,9 @@ export LIBCLANG_PATH=$LLVM_LIB
 
 mkdir -p "$obj"
 mapfile -t frags < <(fragments "$variant")
+for f in "${frags[@]}"; do
+	[ -f "$f" ] || die "${f#"$TOP"/} (included by a fragment) does not exist"
+done
 cfghash=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$obj/.config-inputs" 2>/dev/null)" != "$cfghash" ] || [ ! -f "$obj/.config" ]; then
 	say "configuring: tinyconfig + ${frags[*]##*/}"
