@@ -10,7 +10,7 @@ set -euo pipefail
 . "$(dirname "$0")/versions.sh"
 
 variant=${1:?usage: initramfs.sh VARIANT}
-tree=$OUT/linux
+tree=$TREE
 obj=$OUT/$variant
 say() { printf '[initramfs %s] %s\n' "$variant" "$*"; }
 

@@ -8,6 +8,9 @@
 #   series.sh check   lint, then every patch applied in order on a clean 7.3
 #                     tree and the rust variant built after each one
 #                     (bisectable), then CLIPPY=1, rustfmtcheck and rustdoc
+#   series.sh am      out/series (as sent) applied with git am on a clean 7.3
+#                     tree at out/am/linux, for make series-test to build and
+#                     boot
 set -euo pipefail
 . "$(dirname "$0")/versions.sh"
 
@@ -77,9 +80,21 @@ check() {
 		git -C "$wt" -c user.name=check -c user.email=check@localhost am -q "$p" ||
 			die "$(basename "$p") does not apply"
 		say "  [$n] $(git -C "$wt" log -1 --format=%s)"
+		# Configure again: an option a patch adds (the KUnit suite's)
+		# then takes the value configs/ asks for.
+		rm -f "$obj/.config-inputs"
 		"$TOP/scripts/build.sh" --tree "$wt" --obj "$obj" --lenient rust >/dev/null ||
 			die "the tree does not build after $(basename "$p") (log: ${obj#"$TOP"/}/build.log)"
 	done
+	# The tree git am made is the tree make check builds and boots.
+	local am made
+	am=$(git -C "$wt" rev-parse 'HEAD^{tree}')
+	made=$(git -C "$saved_tree" rev-parse 'series^{tree}')
+	[ "$am" = "$made" ] ||
+		die "git am gives tree $am, make check tests tree $made (patches/ and out/linux differ)"
+	say "  git am result = the tree make check tests (tree $am)"
+	grep -q '^CONFIG_KVM_BOOK3S_HV_COMPAT_KUNIT_TEST=y' "$obj/.config" ||
+		die "the KUnit suite is not configured in the last build"
 	say "CLIPPY=1, rustfmtcheck, rustdoc on the last one"
 	kmake "$obj" -j"$(($(nproc) + 1))" CLIPPY=1 vmlinux >"$obj/clippy.log" 2>&1 ||
 		die "CLIPPY=1 build failed (log: ${obj#"$TOP"/}/clippy.log)"
@@ -98,9 +113,27 @@ check() {
 	say "check: every patch applies and builds; checkpatch, rustfmt, clippy, rustdoc clean"
 }
 
+# out/series/*.patch, as a reader of the list would apply them: git am on a
+# clean checkout of the 7.3 base.
+am() {
+	local dir=$OUT/series wt=$OUT/am/linux p
+	ls "$dir"/v1-000[1-9]*.patch >/dev/null 2>&1 || die "no patches in $dir: run make series"
+	git -C "$tree" worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
+	git -C "$tree" worktree prune
+	mkdir -p "$OUT/am"
+	git -C "$tree" worktree add -q --detach "$wt" base
+	for p in "$dir"/v1-000[1-9]*.patch; do
+		git -C "$wt" -c user.name=check -c user.email=check@localhost am -q "$p" ||
+			die "$(basename "$p") does not apply on a clean 7.3 tree"
+		say "  git am $(basename "$p"): ok"
+	done
+	say "out/am/linux: 7.3 + out/series ($(git -C "$wt" rev-list --count base..HEAD) commits)"
+}
+
 case "${1:-}" in
 make) cover ;;
+am) am ;;
 lint) lint ;;
 check) check ;;
-*) die "usage: series.sh make|lint|check" ;;
+*) die "usage: series.sh make|lint|check|am" ;;
 esac

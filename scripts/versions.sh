@@ -11,6 +11,9 @@ OUT=${OUT:-$TOP/out}
 # on the same machine does not fetch 300 MB again.
 CACHE=${KPC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-ppc-compat}
 DL=$CACHE/dl
+# The kernel tree the builds use: out/linux (made by tree.sh from patches/),
+# or another one, e.g. the tree `git am` of out/series made (series.sh test).
+TREE=${KPC_TREE:-$OUT/linux}
 TOOLS=$CACHE/tools
 
 LLVM_DIR=/usr/lib/llvm-19/bin/
