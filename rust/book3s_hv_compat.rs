@@ -205,7 +205,8 @@ pub unsafe extern "C" fn kvmhv_compat_nestedv2_caps(capabilities: *mut c_ulong) 
 ///
 /// # Safety
 ///
-/// Always safe to call; called once, from `kvmhv_nested_init()`.
+/// Always safe to call; called once, from `kvmhv_nested_init()`, after the
+/// parent hypervisor has accepted the partition table (`H_SET_PARTITION_TABLE`).
 // Required to be unsafe due to the `#[export]` annotation.
 #[export]
 pub unsafe extern "C" fn kvmhv_compat_nestedv1_init() {

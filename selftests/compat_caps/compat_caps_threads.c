@@ -42,7 +42,7 @@
 
 #define QUERY_THREADS	4
 #define CHURN_THREADS	2
-#define DURATION	3	/* seconds */
+#define DURATION	1	/* seconds; COMPAT_CAPS_DURATION for longer */
 #define MAX_THREADS	64
 #define MAX_DURATION	120	/* seconds, below THREADS_TIMEOUT */
 #define THREADS_TIMEOUT	180	/* seconds, for the harness */
