@@ -115,12 +115,48 @@ def qemu_cmd(variant, sc, run, module):
 KTAP_RESULT = re.compile(r"^(not ok|ok) (\d+) ?-? ?([^#]*?)\s*(#\s*(.*))?$")
 
 
-def parse_ktap(text):
-    """Top-level results of one KTAP document: {name: (status, reason)}."""
-    cases = {}
-    for line in text.splitlines():
-        m = KTAP_RESULT.match(line.rstrip())
+# kselftest_harness.h's report of a failed EXPECT/ASSERT:
+# "# file.c:LINE:case:Expected a (1) == b (2)", then its TH_LOG lines.
+HARNESS_EXPECTED = re.compile(r"^# (\S+\.[ch]):(\d+):[^:\s]+:(Expected .*)$")
+HARNESS_LOG = re.compile(r"^# (\S+\.[ch]):(\d+):[^:\s]+:(.*)$")
+
+
+def failure_reason(lines):
+    """The first failed check among a case's output lines, with the message
+    logged with it: 'file.c:LINE: message (Expected ...)'. The message is the
+    TH_LOG() of the check (the next line, a line or two further in the
+    source), else one logged just before it in the source."""
+    def log_near(line, file, lo, hi):
+        m = HARNESS_LOG.match(line)
+        if m and m.group(1) == file and lo <= int(m.group(2)) <= hi:
+            return m.group(3)
+        return None
+
+    for i, line in enumerate(lines):
+        m = HARNESS_EXPECTED.match(line)
         if not m:
+            continue
+        file, num, expected = m.group(1), int(m.group(2)), m.group(3)
+        msg = None
+        if i + 1 < len(lines):
+            msg = log_near(lines[i + 1], file, num, num + 2)
+        if msg is None and i > 0:
+            msg = log_near(lines[i - 1], file, num - 5, num - 1)
+        where = f"{file}:{num}"
+        return f"{where}: {msg} ({expected})" if msg else f"{where}: {expected}"
+    return ""
+
+
+def parse_ktap(text):
+    """Top-level results of one KTAP document: {name: (status, reason)}.
+    A failure without a directive gets the harness's report as its reason."""
+    cases = {}
+    since = []	# output lines since the previous result
+    for line in text.splitlines():
+        line = line.rstrip()
+        m = KTAP_RESULT.match(line)
+        if not m:
+            since.append(line)
             continue
         ok, num, name, _, directive = m.groups()
         name = name or f"test{num}"
@@ -130,7 +166,8 @@ def parse_ktap(text):
         elif ok == "ok":
             cases[name] = ("pass", "")
         else:
-            cases[name] = ("fail", directive)
+            cases[name] = ("fail", directive or failure_reason(since))
+        since = []
     return cases
 
 
