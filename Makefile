@@ -22,6 +22,9 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 # its --json answer).
 CHECK_PROGS := compat_caps,compat_caps_l2,compat_caps_fuzz,compat_caps_threads,\
 	kvm_compat_caps:--json
+# Boot CHECK_RUNS in every scenario with CHECK_PROGS (make check, series-test).
+RUN_CHECKS = $(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RUNS))) \
+	--scenarios all --run $(subst $(space),,$(CHECK_PROGS))
 
 .PHONY: all setup tree build initramfs check run hosttest lint series series-check series-test \
 	bench clean
@@ -78,12 +81,10 @@ series-test: tree
 	@$(S)/series.sh am
 	@export OUT=$(CURDIR)/out/am KPC_TREE=$(CURDIR)/out/am/linux; \
 	for v in $(VARIANTS); do $(S)/build.sh $$v && $(S)/initramfs.sh $$v || exit 1; done; \
-	$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RUNS))) --scenarios all \
-		--run $(subst $(space),,$(CHECK_PROGS))
+	$(RUN_CHECKS)
 
 check: hosttest lint initramfs
-	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RUNS))) --scenarios all \
-		--run $(subst $(space),,$(CHECK_PROGS))
+	@$(RUN_CHECKS)
 
 # Not a gate: ns per call of the ioctl and of SET_ONE_REG, rust/c, and the
 # text size of the feature in each variant.

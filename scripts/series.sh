@@ -65,20 +65,32 @@ cover() {
 	ls "$dir" | sed 's/^/  /'
 }
 
+# A clean checkout of the 7.3 base at $1, as a worktree of out/linux.
+base_worktree() {
+	local wt=$1
+	git -C "$tree" worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
+	git -C "$tree" worktree prune
+	mkdir -p "$(dirname "$wt")"
+	git -C "$tree" worktree add -q --detach "$wt" base
+}
+
+# git am of patch $2 in worktree $1, as a reader of the list would apply it.
+am_one() {
+	git -C "$1" -c user.name=check -c user.email=check@localhost am -q "$2" ||
+		die "$(basename "$2") does not apply on a clean 7.3 tree"
+}
+
 check() {
 	lint
 	local wt=$OUT/bisect obj=$OUT/bisect-build n=0
 	say "bisectability: each patch applied on a clean 7.3 tree, rust variant built after each"
-	git -C "$tree" worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
-	git -C "$tree" worktree prune
-	git -C "$tree" worktree add -q --detach "$wt" base
+	base_worktree "$wt"
 	local saved_tree=$tree
 	tree=$wt
 	mkdir -p "$obj"
 	for p in "$OUT"/series-lint/v1-000[1-9]*.patch; do
 		n=$((n + 1))
-		git -C "$wt" -c user.name=check -c user.email=check@localhost am -q "$p" ||
-			die "$(basename "$p") does not apply"
+		am_one "$wt" "$p"
 		say "  [$n] $(git -C "$wt" log -1 --format=%s)"
 		# Configure again: an option a patch adds (the KUnit suite's)
 		# then takes the value configs/ asks for.
@@ -118,13 +130,9 @@ check() {
 am() {
 	local dir=$OUT/series wt=$OUT/am/linux p
 	ls "$dir"/v1-000[1-9]*.patch >/dev/null 2>&1 || die "no patches in $dir: run make series"
-	git -C "$tree" worktree remove --force "$wt" 2>/dev/null || rm -rf "$wt"
-	git -C "$tree" worktree prune
-	mkdir -p "$OUT/am"
-	git -C "$tree" worktree add -q --detach "$wt" base
+	base_worktree "$wt"
 	for p in "$dir"/v1-000[1-9]*.patch; do
-		git -C "$wt" -c user.name=check -c user.email=check@localhost am -q "$p" ||
-			die "$(basename "$p") does not apply on a clean 7.3 tree"
+		am_one "$wt" "$p"
 		say "  git am $(basename "$p"): ok"
 	done
 	say "out/am/linux: 7.3 + out/series ($(git -C "$wt" rev-list --count base..HEAD) commits)"

@@ -12,7 +12,7 @@ OUT=${OUT:-$TOP/out}
 CACHE=${KPC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-ppc-compat}
 DL=$CACHE/dl
 # The kernel tree the builds use: out/linux (made by tree.sh from patches/),
-# or another one, e.g. the tree `git am` of out/series made (series.sh test).
+# or another one, e.g. the tree `git am` of out/series made (make series-test).
 TREE=${KPC_TREE:-$OUT/linux}
 TOOLS=$CACHE/tools
 
