@@ -23,8 +23,10 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CHECK_PROGS := compat_caps,compat_caps_l2,compat_caps_fuzz,compat_caps_threads,\
 	kvm_compat_caps:--json
 # Boot CHECK_RUNS in every scenario with CHECK_PROGS (make check, series-test).
+# The real client (QEMU in the guest booting an L2) runs in the variants
+# whose initramfs carries it (CLIENT_VARIANTS in scripts/versions.sh).
 RUN_CHECKS = $(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RUNS))) \
-	--scenarios all --run $(subst $(space),,$(CHECK_PROGS))
+	--scenarios all --run $(subst $(space),,$(CHECK_PROGS)) --client
 
 .PHONY: all setup tree build initramfs check run hosttest lint series series-check series-test \
 	bench clean
@@ -50,7 +52,7 @@ initramfs: build
 
 run: initramfs
 	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) \
-		--scenarios $(SCENARIOS) --run $(subst $(space),,$(CHECK_PROGS))
+		--scenarios $(SCENARIOS) --run $(subst $(space),,$(CHECK_PROGS)) --client
 
 # The pure decisions of the Rust code (rust/compat_modes.rs), on the host.
 hosttest:

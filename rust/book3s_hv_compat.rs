@@ -47,14 +47,19 @@ kernel::static_assert!(core::mem::size_of::<c_ulong>() == core::mem::size_of::<u
 /// What this host is and which modes it may give, learnt once.
 static HOST: SetOnce<Host> = SetOnce::new();
 
-/// The CPU features that decide which levels this host runs.
+/// The CPU features that decide which levels this host runs, and the
+/// processor it is.
 fn host_cpu() -> HostCpu {
     let has = |feature: c_ulong| {
         // SAFETY: Reads the boot CPU's feature word, which is set before any
         // module or initcall runs and never changes afterwards.
         unsafe { bindings::early_cpu_has_feature(feature) }
     };
+    // SAFETY: Reads the PVR register, which every processor this code runs
+    // on has and which nothing changes.
+    let pvr = unsafe { bindings::mfpvr() };
     HostCpu {
+        native: Mode::from_pvr_version((pvr >> 16) as u16),
         arch_206: has(bindings::CPU_FTR_ARCH_206),
         arch_207s: has(bindings::CPU_FTR_ARCH_207S),
         arch_300: has(bindings::CPU_FTR_ARCH_300),
@@ -229,7 +234,8 @@ pub unsafe extern "C" fn kvmppc_compat_caps_available() -> bool {
 
 /// The checked `KVM_REG_PPC_ARCH_COMPAT` value: on success the guest's
 /// processor compatibility register is written to `pcr`; a value this host
-/// may not run gives `-EINVAL` and leaves `pcr` alone.
+/// may not run gives `-EINVAL` and leaves `pcr` alone. Also asked, with the
+/// vcpu's value, before a nested host runs a vcpu in raw mode (0).
 ///
 /// # Safety
 ///
@@ -390,6 +396,9 @@ kernel::static_assert!(compat_modes::pvr::ARCH_300 == bindings::PVR_ARCH_300);
 kernel::static_assert!(compat_modes::pvr::ARCH_31 == bindings::PVR_ARCH_31);
 kernel::static_assert!(compat_modes::pvr::ARCH_31_P11 == bindings::PVR_ARCH_31_P11);
 kernel::static_assert!(compat_modes::pvr::ARCH_32 == bindings::PVR_ARCH_32);
+kernel::static_assert!(compat_modes::pvr_version::POWER9 as u32 == bindings::PVR_POWER9);
+kernel::static_assert!(compat_modes::pvr_version::POWER10 as u32 == bindings::PVR_POWER10);
+kernel::static_assert!(compat_modes::pvr_version::POWER11 as u32 == bindings::PVR_POWER11);
 kernel::static_assert!(compat_modes::pcr::ARCH_205 == bindings::PCR_ARCH_205 as u64);
 kernel::static_assert!(compat_modes::pcr::ARCH_206 == bindings::PCR_ARCH_206 as u64);
 kernel::static_assert!(compat_modes::pcr::ARCH_207 == bindings::PCR_ARCH_207 as u64);

@@ -33,6 +33,17 @@ pub(crate) mod pvr {
     pub(crate) const ARCH_32: u32 = 0x0f00_0008;
 }
 
+/// Version fields (the upper half of the PVR) of the processors a nested host
+/// can be.
+pub(crate) mod pvr_version {
+    /// Power9.
+    pub(crate) const POWER9: u16 = 0x004e;
+    /// Power10.
+    pub(crate) const POWER10: u16 = 0x0080;
+    /// Power11.
+    pub(crate) const POWER11: u16 = 0x0082;
+}
+
 /// Architecture-level bits of the processor compatibility register.
 pub(crate) mod pcr {
     /// Run as ISA 2.05.
@@ -129,6 +140,17 @@ impl Mode {
             Mode::Power9 => "power9",
             Mode::Power10 => "power10",
             Mode::Power11 => "power11",
+        }
+    }
+
+    /// The mode a processor is, from the version field of its (real) PVR;
+    /// `None` for one older than Power9 or newer than this code knows.
+    pub(crate) const fn from_pvr_version(version: u16) -> Option<Mode> {
+        match version {
+            pvr_version::POWER9 => Some(Mode::Power9),
+            pvr_version::POWER10 => Some(Mode::Power10),
+            pvr_version::POWER11 => Some(Mode::Power11),
+            _ => None,
         }
     }
 
@@ -270,9 +292,17 @@ impl ArchLevel {
 }
 
 /// The CPU features of the host that decide what it can run, as read from
-/// the kernel's CPU feature bits.
+/// the kernel's CPU feature bits, and the processor it really is.
+///
+/// A host that runs in a compatibility mode has the features of that mode: a
+/// Power11 in Power10 mode has those of a Power10. Only its PVR register
+/// tells the processor, and that is what a guest in raw mode sees.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct HostCpu {
+    /// The mode of the processor itself (the version field of its PVR), in
+    /// which a guest runs in raw mode; `None` when it is older than Power9
+    /// or newer than this code knows.
+    pub(crate) native: Option<Mode>,
     /// `CPU_FTR_ARCH_206`.
     pub(crate) arch_206: bool,
     /// `CPU_FTR_ARCH_207S`.
@@ -389,10 +419,18 @@ impl Host {
     /// The verdict on a logical PVR written to `KVM_REG_PPC_ARCH_COMPAT`:
     /// the guest's PCR value when it is accepted.
     ///
-    /// 0 asks for the host's own mode and is always accepted. On a nested
-    /// host any other value is accepted exactly when its mode is reported by
-    /// [`Host::reported`]: the two answers cannot disagree. On bare metal
-    /// every level up to the host's own is accepted, as KVM always did.
+    /// 0 asks for raw mode: the guest runs as the processor itself and sees
+    /// its PVR. On bare metal that is always possible. On a nested host it
+    /// is accepted exactly when the processor's own mode is reported: a
+    /// Power11 host that its hypervisor runs in Power10 mode cannot give a
+    /// guest a Power11, whatever the guest would read in its PVR. On a
+    /// nested host any other value is accepted exactly when its mode is
+    /// reported by [`Host::reported`]: the two answers cannot disagree. On
+    /// bare metal every level up to the host's own is accepted, as KVM
+    /// always did.
+    ///
+    /// The same verdict decides whether a vcpu may run (`KVM_RUN`): a vcpu
+    /// whose value was never set is in raw mode.
     pub(crate) fn arch_compat_pcr(self, value: u32) -> Result<u64, Rejected> {
         let (cpu, nested) = match self {
             Host::BareMetal(cpu) => (cpu, None),
@@ -400,7 +438,11 @@ impl Host {
         };
         let host_bit = cpu.pcr_bit();
         if value == 0 {
-            return Ok(pcr::MASK);
+            return match (nested, cpu.native) {
+                (None, _) => Ok(pcr::MASK),
+                (Some(modes), Some(native)) if modes.contains(native) => Ok(pcr::MASK),
+                (Some(_), _) => Err(Rejected::RawNotGranted),
+            };
         }
         let level = ArchLevel::from_logical_pvr(value).ok_or(Rejected::UnknownPvr)?;
         match nested {
@@ -425,6 +467,9 @@ pub(crate) enum Rejected {
     TooNew,
     /// Not among the modes the hypervisor grants (nested host).
     NotGranted,
+    /// Raw mode, on a nested host whose hypervisor does not grant the mode
+    /// of the processor itself.
+    RawNotGranted,
 }
 
 /// Why a `KVM_PPC_GET_COMPAT_CAPS` call fails, before the errno it maps to.

@@ -48,9 +48,13 @@ KERNEL_EXPECTED = [
 ]
 
 
-def kernel_trouble(text):
-    """The kernel log lines that fail a boot."""
-    lines = (l.strip() for l in text.splitlines())
+def kernel_trouble(text, l2=False):
+    """The kernel log lines that fail a boot. The console of an L2 that the
+    real client booted is printed in the boot's log with each line prefixed
+    L2_PREFIX: those lines are the L2 kernel's (l2=True), not the L1's."""
+    lines = (l for l in text.splitlines() if l.startswith(L2_PREFIX) == l2)
+    lines = (l[len(L2_PREFIX):] if l2 else l for l in lines)
+    lines = (l.strip() for l in lines)
     return [l for l in lines if KERNEL_TROUBLE.search(l)
             and not any(rx.match(l) for rx, _ in KERNEL_EXPECTED)]
 
@@ -95,15 +99,18 @@ def qemu_cmd(variant, sc, run, module):
     obj = os.path.join(OUT, variant)
     append = ["console=hvc0", "rdinit=/init", "panic=-1", "oops=panic",
               f"kpc.api={sc.api}", f"kpc.expect={','.join(sc.expect)}",
+              f"kpc.cpu={sc.cpu}",
               f"kpc.run={','.join(run)}"]
     if module:
         append.append("kpc.module=1")
+    # The real client (QEMU inside the guest) gives its L2 512 MiB.
+    client = any(p.startswith(CLIENT_PROG) for p in run)
     if sc.machine.startswith("powernv"):
         machine = sc.machine
-        mem = "2G"
+        mem = "3G" if client else "2G"
     else:
         machine = f"{sc.machine},{PSERIES_FIRMWARE},{PSERIES_TCG_CAPS}"
-        mem = "1G"
+        mem = "2G" if client else "1G"
     return [QEMU, "-M", machine, "-cpu", sc.cpu, "-smp", "2", "-m", mem,
             "-accel", "tcg", "-nographic", "-nodefaults",
             "-serial", "mon:stdio", "-no-reboot",
@@ -111,6 +118,99 @@ def qemu_cmd(variant, sc, run, module):
             "-initrd", os.path.join(obj, "initramfs.cpio.gz"),
             "-append", " ".join(append)]
 
+
+# The real client: Debian's QEMU run in the guest (selftests/client/qemu_l2).
+CLIENT_PROG = "qemu_l2"
+# The client's two runs: as QEMU picks the L2's mode, and as the sample
+# tells it.
+CLIENT_RUNS = [f"{CLIENT_PROG}:unguided", f"{CLIENT_PROG}:guided"]
+# How the client prints its L2's console.
+L2_PREFIX = "l2| "
+# The cpu line of /proc/cpuinfo of a Linux guest in each compat mode
+# (arch/powerpc/kernel/cpu_specs_book3s_64.h).
+ARCHITECTED = {"p9": "POWER9 (architected)", "p10": "POWER10 (architected)",
+               "p11": "Power11 (architected)"}
+LOGICAL_PVR = {"p9": "0x0f000005", "p10": "0x0f000006", "p11": "0x0f000007"}
+MODE_ORDER = ["p9", "p10", "p11"]
+# QEMU's -cpu of a scenario -> the mode of that processor itself.
+CPU_MODE = {"power9": "p9", "power10": "p10", "power11": "p11"}
+
+
+def l1_mode(sc):
+    """The mode the scenario's L0 runs the L1 in: max-cpu-compat, else the
+    processor's own."""
+    m = re.search(r"max-cpu-compat=(power\d+)", sc.machine)
+    return CPU_MODE[m.group(1) if m else sc.cpu]
+
+
+def client_outcome(sc, how):
+    """What the real client must do in a scenario, from the table only:
+    ("boots", mode), ("refused", None), ("qemu-dawr1", None) or
+    ("no-kvm", None).
+
+    guided: QEMU with max-cpu-compat set to the newest mode the sample
+    reports boots the L2 in that mode, the newest the L0 grants.
+    unguided: QEMU (-cpu host) starts the vcpu in raw mode and at CAS asks
+    for the processor's own mode. Raw mode runs a guest as the processor
+    itself, which a nested host can do exactly when the L0 grants that
+    mode: then the L2 boots in it (architected, CAS's choice); otherwise
+    KVM refuses the first KVM_RUN and the L2 never runs an instruction.
+    Before that, QEMU itself refuses to start a Power10 or newer -cpu host
+    on an L1 that runs in Power9 mode: its cap-dawr1 default (on from
+    Power10) needs KVM's DAWR1 capability, which such a host lacks."""
+    if sc.api == "none":
+        return ("no-kvm", None)
+    if how == "guided":
+        return ("boots", max(sc.expect, key=MODE_ORDER.index))
+    native = CPU_MODE[sc.cpu]
+    if MODE_ORDER.index(native) >= 1 and l1_mode(sc) == "p9":
+        return ("qemu-dawr1", None)
+    return ("boots", native) if native in sc.expect else ("refused", None)
+
+
+def judge_client(sc, prog, output):
+    """The real client's run (selftests/client/qemu_l2) against the
+    scenario: {case: (status, reason)}."""
+    how = prog.split(":", 1)[1] if ":" in prog else "unguided"
+    case = f"{CLIENT_PROG}.{how}"
+    want, mode = client_outcome(sc, how)
+    m = re.search(r"^KPC-CLIENT end=(\S+) seconds=(\d+)$", output, re.M)
+    end, secs = (m.group(1), int(m.group(2))) if m else (None, 0)
+    cpu = re.search(r"^KPC-L2 cpu: (.*)$", output, re.M)
+    version = re.search(r"^KPC-L2 cpu-version: ?(.*)$", output, re.M)
+    ran = re.search(r"^KPC-L2 done$", output, re.M) is not None
+    cas = re.search(rf"^{re.escape(L2_PREFIX)}spapr_cas_pvr .*new=(0x[0-9a-f]+)", output, re.M)
+    got = (f"end={end} after {secs} s, L2 cpu: {cpu.group(1) if cpu else '-'}, "
+           f"cpu-version: {version.group(1) if version else '-'}, "
+           f"CAS: {cas.group(1) if cas else '-'}")
+    if end is None:
+        return {case: ("fail", "the client did not finish")}
+    if want == "no-kvm":
+        if ran:
+            return {case: ("fail", f"an L2 ran without nesting: {got}")}
+        return {case: ("skip", "no nesting: no KVM-HV for QEMU")}
+    if end == "timeout":
+        return {case: ("fail", f"L2 hung: {got}")}
+    trouble = kernel_trouble(output, l2=True)
+    if want == "qemu-dawr1":
+        if ran or cas or end != "exited" or "DAWR1 not supported by KVM" not in output:
+            return {case: ("fail", "expected QEMU to refuse to start (DAWR1 not "
+                           f"supported by KVM), the L2 never running: {got}")}
+        return {case: ("pass", "")}
+    if want == "refused":
+        if ran or cas or end != "kvm-run-failed":
+            return {case: ("fail", "expected the first KVM_RUN refused (raw mode not "
+                           f"granted), the L2 never running: {got}")}
+        return {case: ("pass", "")}
+    if not ran:
+        return {case: ("fail", f"expected the L2 to boot in {ARCHITECTED[mode]}: {got}")}
+    if cpu.group(1).split(",")[0] != ARCHITECTED[mode]:
+        return {case: ("fail", f"expected {ARCHITECTED[mode]}: {got}")}
+    if not version or set(version.group(1).split()) != {LOGICAL_PVR[mode]}:
+        return {case: ("fail", f"expected cpu-version {LOGICAL_PVR[mode]}: {got}")}
+    if trouble:
+        return {case: ("fail", f"L2 kernel: {trouble[0]}")}
+    return {case: ("pass", "")}
 
 KTAP_RESULT = re.compile(r"^(not ok|ok) (\d+) ?-? ?([^#]*?)\s*(#\s*(.*))?$")
 
@@ -350,6 +450,8 @@ def judge(variant, sc, progs, text, timed_out, timeout, module=False):
             r.cases = parse_ktap(r.output)
             if prog.startswith("kvm_compat_caps"):
                 r.cases = {"sample": judge_sample(sc, prog, r.output, rc)}
+            elif prog.startswith(CLIENT_PROG):
+                r.cases = judge_client(sc, prog, r.output)
             elif not r.cases:
                 r.cases["(run)"] = ("fail", f"no KTAP results, exit {rc}")
             elif rc not in (0, 4) and not any(s == "fail" for s, _ in r.cases.values()):
@@ -433,6 +535,16 @@ def write_summary(results, jobs):
                 if st == "pass":
                     (ran if mode in sc.expect else refused).append(mode)
             entry["l2_ran"], entry["l2_refused"] = ran, refused
+        for how in ("unguided", "guided"):
+            client = by.get((v, sc.name, f"{CLIENT_PROG}:{how}"))
+            if client:
+                m = re.search(r"^KPC-CLIENT end=(\S+)", client.output, re.M)
+                cpu = re.search(r"^KPC-L2 cpu: ([^,]*)", client.output, re.M)
+                entry[f"l2_{how}"] = (
+                    cpu.group(1) if cpu else
+                    "KVM_RUN refused" if m and m.group(1) == "kvm-run-failed" else
+                    "QEMU refused (DAWR1)" if "DAWR1 not supported" in client.output else
+                    (m.group(1) if m else "no result"))
         entry["failed"] = sum(1 for r in results if r.variant == v and r.scenario == sc.name
                               for st, _ in r.cases.values() if st == "fail")
         summary.setdefault(v, {})[sc.name] = entry
@@ -490,6 +602,9 @@ def main():
     ap.add_argument("--timeout", type=int, default=300, help="seconds per boot")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--show", action="store_true", help="print each program's output")
+    ap.add_argument("--client", action="store_true",
+                    help="also run the real client (QEMU in the guest, booting an L2: "
+                    f"{','.join(CLIENT_RUNS)}) in the variants whose initramfs carries it")
     args = ap.parse_args()
 
     scenarios = load_scenarios(os.path.join(TOP, "selftests", "scenarios"))
@@ -516,13 +631,16 @@ def main():
         mine = [s for s in scenarios if not only or s.name in only.split("+")]
         if only and len(mine) != len(only.split("+")):
             sys.exit(f"run.py: unknown scenario in {spec}")
-        jobs += [(v, s, logdir) for s in mine]
+        mine_progs = progs
+        if args.client and os.path.exists(os.path.join(OUT, v, "initramfs.client")):
+            mine_progs = progs + CLIENT_RUNS
+        jobs += [(v, s, logdir, mine_progs) for s in mine]
 
     exceptions = load_exceptions(os.path.join(TOP, "selftests", "parity-exceptions"))
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
-        futs = {ex.submit(boot, v, s, progs, args.module or is_modular(v), args.timeout, d): (v, s)
-                for v, s, d in jobs}
+        futs = {ex.submit(boot, v, s, p, args.module or is_modular(v), args.timeout, d): (v, s)
+                for v, s, d, p in jobs}
         for fut in concurrent.futures.as_completed(futs):
             rs, elapsed, log = fut.result()
             v, s = futs[fut]
@@ -532,8 +650,8 @@ def main():
                   f"{'FAIL' if bad else 'ok':4}  {os.path.relpath(log, TOP)}", flush=True)
             results += rs
 
-    order = {(v, s.name): i for i, (v, s, _) in enumerate(jobs)}
-    rank = {p: i for i, p in enumerate(["insmod", "kunit"] + progs)}
+    order = {(v, s.name): i for i, (v, s, _, _) in enumerate(jobs)}
+    rank = {p: i for i, p in enumerate(["insmod", "kunit"] + progs + CLIENT_RUNS)}
     results.sort(key=lambda r: (order[(r.variant, r.scenario)], rank[r.prog]))
     if args.show:
         for r in results:
@@ -541,7 +659,7 @@ def main():
             print(r.output.rstrip())
     print_table(results)
     print_parity(results, variants)
-    write_summary(results, jobs)
+    write_summary(results, [(v, s, d) for v, s, d, _ in jobs])
 
     counts = {"pass": 0, "fail": 0, "skip": 0, "xfail": 0}
     for r in results:

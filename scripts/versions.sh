@@ -25,3 +25,8 @@ case ":$PATH:" in
 *":$HOME/.cargo/bin:"*) ;;
 *) [ -d "$HOME/.cargo/bin" ] && PATH=$HOME/.cargo/bin:$PATH && export PATH ;;
 esac
+
+# The real client run inside the nested host: Debian's ppc64el QEMU, and the
+# variants whose initramfs carries it (make check runs it in those).
+CLIENT_QEMU_VERSION=1:10.0.2+ds-2+deb13u1~bpo12+1
+CLIENT_VARIANTS=${CLIENT_VARIANTS:-c rust}

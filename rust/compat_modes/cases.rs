@@ -6,7 +6,7 @@
 //! Every expected value here is written out by hand from the architecture
 //! and the scenario it describes, never computed by the code under test.
 
-use super::{ArchLevel, ArgError, Host, HostCpu, ModeSet, Rejected};
+use super::{ArchLevel, ArgError, Host, HostCpu, Mode, ModeSet, Rejected};
 
 /// The reserved PCR bits, worked out by hand: all but the four facility
 /// bits (63..60) and the five level bits (0x3e).
@@ -14,6 +14,7 @@ pub(crate) const PCR_RESERVED: u64 = 0x0fff_ffff_ffff_ffc1;
 
 /// A Power9 host.
 pub(crate) const P9: HostCpu = HostCpu {
+    native: Some(Mode::Power9),
     arch_206: true,
     arch_207s: true,
     arch_300: true,
@@ -22,22 +23,44 @@ pub(crate) const P9: HostCpu = HostCpu {
     arch_32: false,
 };
 
-/// A Power10 host (also a Power11 that runs in Power10 mode).
+/// A Power10 host.
 pub(crate) const P10: HostCpu = HostCpu {
+    native: Some(Mode::Power10),
     arch_31: true,
     ..P9
 };
 
 /// A Power11 host.
 pub(crate) const P11: HostCpu = HostCpu {
+    native: Some(Mode::Power11),
     p11_pvr: true,
     ..P10
 };
 
 /// A Power8 host.
 pub(crate) const P8: HostCpu = HostCpu {
+    native: None,
     arch_300: false,
     ..P9
+};
+
+/// A Power11 that its hypervisor runs in Power10 mode: the features of a
+/// Power10, the PVR of a Power11.
+pub(crate) const P11_AS_P10: HostCpu = HostCpu {
+    native: Some(Mode::Power11),
+    ..P10
+};
+
+/// A Power10 that its hypervisor runs in Power9 mode.
+pub(crate) const P10_AS_P9: HostCpu = HostCpu {
+    native: Some(Mode::Power10),
+    ..P9
+};
+
+/// A processor newer than this code knows, in Power11 mode.
+pub(crate) const FUTURE_AS_P11: HostCpu = HostCpu {
+    native: None,
+    ..P11
 };
 
 /// `KVM_PPC_COMPAT_CAP_*` bits, by hand.
@@ -137,7 +160,17 @@ pub(crate) const NESTED_V1: &[(HostCpu, &[Option<u32>], u64)] = &[
 /// Nested Power10 host granted P9 and P10 (QEMU power10).
 const N10: Host = Host::Nested(P10, ModeSet(0b011));
 /// Nested Power10 host in Power9 mode, granted P9.
-const N9: Host = Host::Nested(P9, ModeSet(0b001));
+const N9: Host = Host::Nested(P10_AS_P9, ModeSet(0b001));
+/// Nested Power9 host, granted P9.
+const N9_P9: Host = Host::Nested(P9, ModeSet(0b001));
+/// Nested Power11 host in Power10 mode, granted P9 and P10 (QEMU power11
+/// with max-cpu-compat=power10).
+const N11_AS_10: Host = Host::Nested(P11_AS_P10, ModeSet(0b011));
+/// Nested Power11 host in Power10 mode, granted Power10 only (a PowerVM-like
+/// grant).
+const N11_AS_10_ONLY: Host = Host::Nested(P11_AS_P10, ModeSet(0b010));
+/// Nested host on a processor this code does not know, granted all.
+const N_FUTURE: Host = Host::Nested(FUTURE_AS_P11, ModeSet(0b111));
 /// Nested Power11 host granted P9, P10 and P11.
 const N11: Host = Host::Nested(P11, ModeSet(0b111));
 /// Nested Power10 host granted nothing.
@@ -182,12 +215,31 @@ pub(crate) const ARCH_COMPAT: &[(Host, u32, Result<u64, Rejected>)] = &[
     // Nested, granted P9 only (QEMU power10 in power9 mode).
     (N9, 0x0f00_0005, Ok(PCR_RESERVED)),
     (N9, 0x0f00_0006, Err(Rejected::NotGranted)),
+    // Raw mode would give the guest a Power10: not granted.
+    (N9, 0, Err(Rejected::RawNotGranted)),
+    // A Power9 granted Power9 is in its own mode: raw is granted.
+    (N9_P9, 0, Ok(PCR_RESERVED)),
     // Nested Power11, all three granted.
+    (N11, 0, Ok(PCR_RESERVED)),
     (N11, 0x0f00_0007, Ok(PCR_RESERVED)),
     (N11, 0x0f00_0005, Ok(0x10 | PCR_RESERVED)),
-    // Nothing granted: only the host's own mode.
+    // Nested Power11 in Power10 mode (the seed's case): Power10 and
+    // Power9, neither Power11 nor raw mode (a Power11).
+    (N11_AS_10, 0x0f00_0006, Ok(PCR_RESERVED)),
+    (N11_AS_10, 0x0f00_0005, Ok(0x10 | PCR_RESERVED)),
+    (N11_AS_10, 0x0f00_0007, Err(Rejected::NotGranted)),
+    (N11_AS_10, 0, Err(Rejected::RawNotGranted)),
+    // The same granted Power10 only: Power9 goes too.
+    (N11_AS_10_ONLY, 0x0f00_0006, Ok(PCR_RESERVED)),
+    (N11_AS_10_ONLY, 0x0f00_0005, Err(Rejected::NotGranted)),
+    (N11_AS_10_ONLY, 0, Err(Rejected::RawNotGranted)),
+    // A processor this code does not know: its raw mode is no mode it can
+    // vouch for.
+    (N_FUTURE, 0, Err(Rejected::RawNotGranted)),
+    (N_FUTURE, 0x0f00_0007, Ok(PCR_RESERVED)),
+    // Nothing granted: nothing at all, raw mode included.
     (N0, 0x0f00_0005, Err(Rejected::NotGranted)),
-    (N0, 0, Ok(PCR_RESERVED)),
+    (N0, 0, Err(Rejected::RawNotGranted)),
 ];
 
 /// `size` of `KVM_PPC_GET_COMPAT_CAPS` with a 4 KiB page: the tail length

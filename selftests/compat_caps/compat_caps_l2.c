@@ -492,43 +492,16 @@ static int run_vcpu(struct __test_metadata *_metadata, struct vmm *vmm,
 	return err;
 }
 
-TEST_F_TIMEOUT(l2, run, TEST_TIMEOUT)
+/*
+ * Run the L2 code: it must end in H_PUT_TERM_CHAR('X'), passed to user
+ * space. @name is the mode the vcpu is in, for the log.
+ */
+static void run_to_hcall(struct __test_metadata *_metadata, struct vmm *vmm,
+			 const char *name)
 {
-	const struct compat_mode *mode = variant->mode;
-	bool want = self->expect & mode->cap;
-	struct vmm *vmm = &self->vmm;
-	struct kvm_run *run;
+	struct kvm_run *run = vmm->run;
 	unsigned int runs;
-	__u32 readback = 0;
-	struct kvm_one_reg reg = {
-		.id = KVM_REG_PPC_ARCH_COMPAT,
-		.addr = (uintptr_t)&readback,
-	};
-	int ret, err;
-
-	TH_LOG("%s (0x%08x): expected %s", mode->name, mode->pvr,
-	       want ? "to run an L2 vcpu" :
-	       "EINVAL from KVM_SET_ONE_REG(ARCH_COMPAT), no KVM_RUN");
-
-	setup_vm(_metadata, vmm);
-	setup_vcpu(_metadata, vmm);
-	run = vmm->run;
-
-	err = set_arch_compat(vmm->vcpu_fd, mode->pvr);
-	TH_LOG("KVM_SET_ONE_REG(ARCH_COMPAT, 0x%08x): %s", mode->pvr,
-	       err ? strerror(err) : "ok");
-	if (!want) {
-		EXPECT_EQ(EINVAL, err)
-			TH_LOG("%s not in %s: expected EINVAL, got %s; not running",
-			       mode->name, ENV_EXPECT,
-			       err ? strerror(err) : "success");
-		return;
-	}
-	ASSERT_EQ(0, err)
-		TH_LOG("%s in %s: expected success, got %s", mode->name,
-		       ENV_EXPECT, strerror(err));
-
-	setup_guest(_metadata, vmm);
+	int err;
 
 	TH_LOG("KVM_RUN (timeout %d s)", RUN_TIMEOUT);
 	err = run_vcpu(_metadata, vmm, &runs);
@@ -538,7 +511,7 @@ TEST_F_TIMEOUT(l2, run, TEST_TIMEOUT)
 
 	if (err || run->exit_reason != KVM_EXIT_PAPR_HCALL) {
 		if (err == EINTR || (!err && run->exit_reason == KVM_EXIT_INTR))
-			TH_LOG("%s: L2 still running after %s", mode->name,
+			TH_LOG("%s: L2 still running after %s", name,
 			       timed_out() ? "the timeout" :
 			       "too many interrupted KVM_RUN calls");
 		dump_exit(_metadata, run);
@@ -569,6 +542,45 @@ TEST_F_TIMEOUT(l2, run, TEST_TIMEOUT)
 		TH_LOG("characters 0-7");
 	EXPECT_EQ(0ULL, run->papr_hcall.args[3])
 		TH_LOG("characters 8-15");
+}
+
+TEST_F_TIMEOUT(l2, run, TEST_TIMEOUT)
+{
+	const struct compat_mode *mode = variant->mode;
+	bool want = self->expect & mode->cap;
+	struct vmm *vmm = &self->vmm;
+	struct kvm_run *run;
+	__u32 readback = 0;
+	struct kvm_one_reg reg = {
+		.id = KVM_REG_PPC_ARCH_COMPAT,
+		.addr = (uintptr_t)&readback,
+	};
+	int ret, err;
+
+	TH_LOG("%s (0x%08x): expected %s", mode->name, mode->pvr,
+	       want ? "to run an L2 vcpu" :
+	       "EINVAL from KVM_SET_ONE_REG(ARCH_COMPAT), no KVM_RUN");
+
+	setup_vm(_metadata, vmm);
+	setup_vcpu(_metadata, vmm);
+	run = vmm->run;
+
+	err = set_arch_compat(vmm->vcpu_fd, mode->pvr);
+	TH_LOG("KVM_SET_ONE_REG(ARCH_COMPAT, 0x%08x): %s", mode->pvr,
+	       err ? strerror(err) : "ok");
+	if (!want) {
+		EXPECT_EQ(EINVAL, err)
+			TH_LOG("%s not in %s: expected EINVAL, got %s; not running",
+			       mode->name, ENV_EXPECT,
+			       err ? strerror(err) : "success");
+		return;
+	}
+	ASSERT_EQ(0, err)
+		TH_LOG("%s in %s: expected success, got %s", mode->name,
+		       ENV_EXPECT, strerror(err));
+
+	setup_guest(_metadata, vmm);
+	run_to_hcall(_metadata, vmm, mode->name);
 
 	/* The mode is still set (v2: the L1 reads it back from the L0) */
 	ret = ioctl(vmm->vcpu_fd, KVM_GET_ONE_REG, &reg);
@@ -580,6 +592,202 @@ TEST_F_TIMEOUT(l2, run, TEST_TIMEOUT)
 
 	TH_LOG("%s: L2 ran and called H_PUT_TERM_CHAR('%c')", mode->name,
 	       (char)(run->papr_hcall.args[2] >> 56));
+}
+
+/*
+ * QEMU's own sequence, with raw ioctls. QEMU (-cpu host, no max-cpu-compat)
+ * gives each vcpu the host's PVR with KVM_SET_SREGS, leaves ARCH_COMPAT at
+ * 0 (raw mode) until the guest's CAS, and there asks for the newest mode
+ * both the processor and the guest know: the processor's own. When KVM
+ * refuses it, QEMU falls back to raw mode and goes on with KVM_RUN.
+ *
+ * Raw mode runs a guest as the processor itself. On a nested host that is
+ * possible exactly when the hypervisor grants the processor's own mode:
+ * then the mode is accepted and raw mode runs too; otherwise the mode is
+ * refused and changes nothing, ARCH_COMPAT stays 0, and KVM_RUN in raw mode
+ * fails with EINVAL before the guest runs (instead of running a Power11
+ * guest on a host that may only give Power10, or failing late in the
+ * hypervisor). On bare metal the processor's own mode is always granted.
+ *
+ * The processor comes from the scenario, like the expected modes:
+ *
+ *   KVM_PPC_CPU   power9, power10 or power11: the processor QEMU's L0
+ *                 emulates (QEMU's -cpu), whatever mode it runs the L1 in
+ *
+ * Without it these tests are skipped.
+ */
+#define ENV_CPU		"KVM_PPC_CPU"
+
+FIXTURE(qemu) {
+	enum nested_api api;
+	__u64 expect;
+	const struct compat_mode *native;	/* the processor's own mode */
+	bool raw_ok;				/* native mode is expected */
+	struct vmm vmm;
+};
+
+FIXTURE_SETUP(qemu)
+{
+	static const char * const cpus[] = { "power9", "power10", "power11" };
+	const char *cpu = getenv(ENV_CPU);
+	unsigned int i;
+
+	self->vmm.kvm_fd = -1;
+	self->vmm.vm_fd = -1;
+	self->vmm.vcpu_fd = -1;
+	self->vmm.run = MAP_FAILED;
+	self->vmm.mem = MAP_FAILED;
+	self->native = NULL;
+
+	if (!cpu)
+		SKIP(return, "no processor given: set %s", ENV_CPU);
+	for (i = 0; i < ARRAY_SIZE(cpus); i++) {
+		if (!strcmp(cpu, cpus[i]))
+			self->native = &modes[i];
+	}
+	ASSERT_NE(NULL, self->native)
+		TH_LOG("%s=\"%s\": must be power9, power10 or power11",
+		       ENV_CPU, cpu);
+	if (!compat_caps_setup(_metadata, &self->api, &self->expect,
+			       &self->vmm.kvm_fd, &self->vmm.vm_fd))
+		return;
+	self->raw_ok = self->expect & self->native->cap;
+	TH_LOG("%s=%s: raw mode runs the guest as a %s, expected %s",
+	       ENV_CPU, cpu, self->native->name,
+	       self->raw_ok ? "to run" : "to be refused");
+}
+
+FIXTURE_TEARDOWN(qemu)
+{
+	if (self->vmm.run != MAP_FAILED)
+		munmap(self->vmm.run, self->vmm.run_size);
+	if (self->vmm.vcpu_fd >= 0)
+		close(self->vmm.vcpu_fd);
+	if (self->vmm.vm_fd >= 0)
+		close(self->vmm.vm_fd);
+	if (self->vmm.mem != MAP_FAILED)
+		munmap(self->vmm.mem, MEM_SIZE);
+	if (self->vmm.kvm_fd >= 0)
+		close(self->vmm.kvm_fd);
+}
+
+/* Returns ARCH_COMPAT as KVM_GET_ONE_REG reads it */
+static __u32 get_arch_compat(struct __test_metadata *_metadata, int vcpu_fd)
+{
+	__u32 val = 0xffffffff;
+	struct kvm_one_reg reg = {
+		.id = KVM_REG_PPC_ARCH_COMPAT,
+		.addr = (uintptr_t)&val,
+	};
+	int ret, err;
+
+	ret = ioctl(vcpu_fd, KVM_GET_ONE_REG, &reg);
+	err = errno;
+	EXPECT_EQ(0, ret)
+		TH_LOG("KVM_GET_ONE_REG(ARCH_COMPAT) failed: %s", strerror(err));
+	return val;
+}
+
+/* QEMU at vcpu setup: the host's PVR, read and written back */
+static void set_sregs_host_pvr(struct __test_metadata *_metadata,
+			       struct vmm *vmm)
+{
+	struct kvm_sregs sregs;
+	int ret, err;
+
+	ret = ioctl(vmm->vcpu_fd, KVM_GET_SREGS, &sregs);
+	err = errno;
+	ASSERT_EQ(0, ret)
+		TH_LOG("KVM_GET_SREGS failed: %s", strerror(err));
+	ret = ioctl(vmm->vcpu_fd, KVM_SET_SREGS, &sregs);
+	err = errno;
+	ASSERT_EQ(0, ret)
+		TH_LOG("KVM_SET_SREGS(pvr 0x%08x) failed: %s", sregs.pvr,
+		       strerror(err));
+	TH_LOG("KVM_SET_SREGS(pvr 0x%08x): ok", sregs.pvr);
+}
+
+/*
+ * Raw mode without a KVM_SET_ONE_REG in between: runs exactly when the
+ * processor's own mode is granted; otherwise EINVAL, nothing run.
+ */
+static void run_raw(struct __test_metadata *_metadata, struct vmm *vmm,
+		    bool raw_ok)
+{
+	unsigned int runs;
+	int err;
+
+	setup_guest(_metadata, vmm);
+	if (raw_ok) {
+		/*
+		 * ARCH_COMPAT is not read back: on nested API v2 the L1
+		 * reloads it from the L0 after the run, and QEMU's L0 gives
+		 * what it ran the guest as.
+		 */
+		run_to_hcall(_metadata, vmm, "raw mode");
+		return;
+	}
+	err = run_vcpu(_metadata, vmm, &runs);
+	TH_LOG("KVM_RUN in raw mode returned %s after %u call(s), exit_reason %u (%s)",
+	       err ? strerror(err) : "0", runs, vmm->run->exit_reason,
+	       exit_name(vmm->run->exit_reason));
+	EXPECT_EQ(EINVAL, err)
+		TH_LOG("raw mode is not granted: KVM_RUN must fail with EINVAL before the guest runs");
+	EXPECT_EQ(1U, runs);
+}
+
+/* KVM_SET_ONE_REG(ARCH_COMPAT, 0): raw mode, asked for explicitly */
+TEST_F(qemu, raw_set)
+{
+	int err;
+
+	setup_vm(_metadata, &self->vmm);
+	setup_vcpu(_metadata, &self->vmm);
+	err = set_arch_compat(self->vmm.vcpu_fd, 0);
+	TH_LOG("KVM_SET_ONE_REG(ARCH_COMPAT, 0): %s", err ? strerror(err) : "ok");
+	EXPECT_EQ(self->raw_ok ? 0 : EINVAL, err)
+		TH_LOG("raw mode (a %s) %s", self->native->name,
+		       self->raw_ok ? "is granted: expected success" :
+		       "is not granted: expected EINVAL");
+	EXPECT_EQ(0U, get_arch_compat(_metadata, self->vmm.vcpu_fd));
+}
+
+/* A vcpu whose ARCH_COMPAT was never set: QEMU before CAS */
+TEST_F_TIMEOUT(qemu, raw_run, TEST_TIMEOUT)
+{
+	setup_vm(_metadata, &self->vmm);
+	setup_vcpu(_metadata, &self->vmm);
+	set_sregs_host_pvr(_metadata, &self->vmm);
+	run_raw(_metadata, &self->vmm, self->raw_ok);
+}
+
+/* CAS asks for the processor's own mode; on EINVAL, QEMU's fallback */
+TEST_F_TIMEOUT(qemu, cas_fallback, TEST_TIMEOUT)
+{
+	const struct compat_mode *native = self->native;
+	int err;
+
+	setup_vm(_metadata, &self->vmm);
+	setup_vcpu(_metadata, &self->vmm);
+	set_sregs_host_pvr(_metadata, &self->vmm);
+	err = set_arch_compat(self->vmm.vcpu_fd, native->pvr);
+	TH_LOG("CAS: KVM_SET_ONE_REG(ARCH_COMPAT, 0x%08x): %s", native->pvr,
+	       err ? strerror(err) : "ok");
+	if (self->raw_ok) {
+		ASSERT_EQ(0, err)
+			TH_LOG("%s is expected: the mode must be accepted",
+			       native->name);
+		setup_guest(_metadata, &self->vmm);
+		run_to_hcall(_metadata, &self->vmm, native->name);
+		return;
+	}
+	ASSERT_EQ(EINVAL, err)
+		TH_LOG("%s is not expected: the mode must be refused",
+		       native->name);
+	EXPECT_EQ(0U, get_arch_compat(_metadata, self->vmm.vcpu_fd))
+		TH_LOG("a refused mode must leave ARCH_COMPAT alone");
+	TH_LOG("QEMU's fallback: raw mode");
+	run_raw(_metadata, &self->vmm, false);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The real client: Debian's ppc64el QEMU, to run inside the nested host (L1).
+#   scripts/client-qemu.sh
+# Downloads qemu-system-ppc (the pinned bookworm-backports version) with its
+# dependency closure for ppc64el, unpacks the packages (dpkg -x: no chroot,
+# no maintainer scripts) and stages what the L1 needs to run it:
+# qemu-system-ppc64, the libraries it loads, the loader, VOF and SLOF. The
+# result, $CACHE/client-qemu/root, is copied into the L1's initramfs by
+# initramfs.sh. A private APT configuration is used, so the machine's own
+# package lists and status are not touched. A run with everything in place
+# does nothing.
+set -euo pipefail
+. "$(dirname "$0")/versions.sh"
+
+say() { printf '[client-qemu] %s\n' "$*"; }
+die() { printf '[client-qemu] error: %s\n' "$*" >&2; exit 1; }
+
+apt_dir=$CACHE/apt-ppc64el
+base=$CACHE/client-qemu
+stamp=$base/.done-$CLIENT_QEMU_VERSION
+[ -f "$stamp" ] && exit 0
+
+mkdir -p "$apt_dir"/{lists/partial,archives/partial,etc}
+# bookworm-security is left out: its ppc64el index has failed here with
+# "File has unexpected size"; nothing below needs it.
+cat >"$apt_dir/etc/sources.list" <<EOF
+deb [arch=ppc64el] http://deb.debian.org/debian bookworm main
+deb [arch=ppc64el] http://deb.debian.org/debian bookworm-updates main
+deb [arch=ppc64el] http://deb.debian.org/debian bookworm-backports main
+EOF
+cat >"$apt_dir/etc/apt.conf" <<EOF
+Dir::Etc::SourceList "$apt_dir/etc/sources.list";
+Dir::Etc::SourceParts "/nonexistent";
+Dir::Etc::Preferences "/nonexistent";
+Dir::Etc::PreferencesParts "/nonexistent";
+Dir::State::Lists "$apt_dir/lists";
+Dir::State::status "/dev/null";
+Dir::Cache "$apt_dir";
+Dir::Cache::archives "$apt_dir/archives";
+APT::Architecture "ppc64el";
+APT::Architectures { "ppc64el"; };
+APT::Sandbox::User "root";
+APT::Install-Recommends "false";
+Debug::NoLocking "true";
+EOF
+export APT_CONFIG=$apt_dir/etc/apt.conf
+
+# (Output captured first: with pipefail, grep -q closing the pipe early would
+# make apt-cache's SIGPIPE count as a failure.)
+resolves() {
+	local m
+	m=$(apt-cache madison qemu-system-ppc 2>/dev/null)
+	[[ $m == *"$CLIENT_QEMU_VERSION"* ]]
+}
+if ! resolves; then
+	say "apt-get update (private configuration, ppc64el)"
+	for try in 1 2 3; do
+		apt-get update -q >/dev/null 2>&1 && break
+		resolves && break
+		sleep 5
+	done
+	resolves || die "qemu-system-ppc $CLIENT_QEMU_VERSION not in bookworm-backports (ppc64el)"
+fi
+
+# The closure: what apt would install on an empty ppc64el system, with QEMU
+# from bookworm-backports and everything else from bookworm.
+say "downloading qemu-system-ppc $CLIENT_QEMU_VERSION (ppc64el) and its dependencies"
+apt-get install -q -y --download-only -t bookworm-backports \
+	"qemu-system-ppc=$CLIENT_QEMU_VERSION" >"$apt_dir/download.log" 2>&1 ||
+	{ tail -20 "$apt_dir/download.log" >&2; die "apt-get install --download-only failed"; }
+
+unpacked=$base/unpacked
+rm -rf "$base" && mkdir -p "$unpacked"
+n=0
+for deb in "$apt_dir"/archives/*.deb; do
+	dpkg -x "$deb" "$unpacked"
+	n=$((n + 1))
+done
+say "unpacked $n packages ($(du -sh "$unpacked" | cut -f1))"
+
+# Stage the binary, the libraries it needs (NEEDED, followed recursively)
+# and the loader; the firmware QEMU looks for by name.
+root=$base/root
+mkdir -p "$root/usr/bin" "$root/lib64" "$root/usr/lib/powerpc64le-linux-gnu" \
+	"$root/usr/share/qemu"
+cp "$unpacked/usr/bin/qemu-system-ppc64" "$root/usr/bin/"
+find_lib() {
+	local d
+	for d in lib/powerpc64le-linux-gnu usr/lib/powerpc64le-linux-gnu; do
+		[ -e "$unpacked/$d/$1" ] && { echo "$unpacked/$d/$1"; return 0; }
+	done
+	return 1
+}
+declare -A seen
+queue=("$unpacked/usr/bin/qemu-system-ppc64")
+while [ ${#queue[@]} -gt 0 ]; do
+	f=${queue[0]}
+	queue=("${queue[@]:1}")
+	for lib in $("${CROSS}readelf" -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		[ -n "${seen[$lib]:-}" ] && continue
+		seen[$lib]=1
+		path=$(find_lib "$lib") || die "$lib (needed by $(basename "$f")) is in no package"
+		cp -L "$path" "$root/usr/lib/powerpc64le-linux-gnu/$lib"
+		queue+=("$path")
+	done
+done
+# The loader, where the binaries' PT_INTERP names it (libc6's /lib64 link is
+# absolute, so it is not followed in the unpacked tree).
+cp "$(find_lib ld64.so.2)" "$root/lib64/ld64.so.2"
+for fw in vof.bin slof.bin; do
+	f=$unpacked/usr/share/qemu/$fw
+	# Firmware may be a link to another package's file, absolute or not.
+	while [ -L "$f" ]; do
+		t=$(readlink "$f")
+		case "$t" in /*) f=$unpacked$t ;; *) f=$(dirname "$f")/$t ;; esac
+	done
+	[ -f "$f" ] || die "no $fw in the packages"
+	cp "$f" "$root/usr/share/qemu/$fw"
+done
+say "staged qemu-system-ppc64, ${#seen[@]} libraries: $(du -sh "$root" | cut -f1)"
+rm -rf "$unpacked"
+touch "$stamp"
