@@ -5,8 +5,10 @@
 cover_letter.py TEMPLATE SUMMARY_JSON COVER_PATCH: the template's first line
 becomes the subject, the rest the body, with @TABLE@ replaced by a table made
 from out/logs/summary.json (written by run.py): per scenario, what the device
-tree showed, what KVM_PPC_GET_COMPAT_CAPS answered, and in which modes an L2
-vcpu really ran, for the Rust kernel, and whether the C kernel agreed.
+tree showed, what KVM_PPC_GET_COMPAT_CAPS answered, in which modes an L2
+vcpu really ran, what an unmodified QEMU in the L1 booted (as it picks the
+mode, and guided by the ioctl's answer), for the Rust kernel, and whether
+the C kernel agreed.
 """
 
 import json
@@ -17,6 +19,12 @@ NAMES = {"p9": "P9", "p10": "P10", "p11": "P11",
 DT = {"0x0f000005": "P9 mode", "0x0f000006": "P10 mode", "0x0f000007": "P11 mode"}
 
 
+def short(outcome):
+    """An L2's outcome as the real client saw it, in a table cell."""
+    return (outcome.replace(" (architected)", " arch.").replace(" (raw)", " raw")
+            .replace("KVM_RUN refused", "KVM_RUN EINVAL"))
+
+
 def modes(lst):
     return ",".join(NAMES.get(m, m) for m in lst) if lst else "-"
 
@@ -25,7 +33,8 @@ def table(summary):
     rust, c = summary.get("rust", {}), summary.get("c", {})
     if not rust:
         sys.exit("cover_letter.py: no rust results in the summary: run make check")
-    head = ["scenario", "L0 (QEMU)", "cpu-version", "ioctl", "L2 ran", "C agrees"]
+    head = ["scenario", "L0 (QEMU)", "cpu-version", "ioctl", "L2 ran",
+            "QEMU -cpu host", "QEMU guided", "C agrees"]
     rows = []
     for name, e in rust.items():
         machine = e["machine"].replace("pseries,", "").replace("cap-nested-", "")
@@ -43,12 +52,13 @@ def table(summary):
             ioctl = modes(io.get("modes"))
         ran = modes(e.get("l2_ran")) if e["api"] != "none" else "no VM"
         other = c.get(name)
+        client = [short(e.get(f"l2_{how}", "-")) for how in ("unguided", "guided")]
+        keys = ("ioctl", "l2_ran", "l2_unguided", "l2_guided")
         agree = "?" if other is None else (
-            "yes" if other.get("ioctl") == io and other.get("l2_ran") == e.get("l2_ran")
-            else "no")
+            "yes" if all(other.get(k) == e.get(k) for k in keys) else "no")
         if e.get("failed"):
             agree += f" ({e['failed']} failed)"
-        rows.append([name, f"{machine} {e['cpu']}", dtv, ioctl, ran, agree])
+        rows.append([name, f"{machine} {e['cpu']}", dtv, ioctl, ran] + client + [agree])
     widths = [max(len(x) for x in col) for col in zip(head, *rows)]
     lines = ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip()
              for r in [head, ["-" * w for w in widths]] + rows]

@@ -20,6 +20,11 @@
  *                          empty: the modes KVM_REG_PPC_ARCH_COMPAT must
  *                          accept and an L2 must run in.
  *
+ *   KVM_PPC_CPU            power9, power10 or power11: the processor
+ *                          (QEMU's -cpu of the L0), for the qemu tests
+ *                          below, which replay QEMU's own sequence in raw
+ *                          mode; they are skipped without it.
+ *
  * Without KVM_PPC_NESTED_API every test is skipped.
  *
  * The guest (one memslot at guest physical 0, radix, MSR[IR,DR] = 0):
@@ -732,7 +737,7 @@ static void run_raw(struct __test_metadata *_metadata, struct vmm *vmm,
 	       err ? strerror(err) : "0", runs, vmm->run->exit_reason,
 	       exit_name(vmm->run->exit_reason));
 	EXPECT_EQ(EINVAL, err)
-		TH_LOG("raw mode is not granted: KVM_RUN must fail with EINVAL before the guest runs");
+		TH_LOG("raw mode not granted: KVM_RUN must fail with EINVAL, nothing run");
 	EXPECT_EQ(1U, runs);
 }
 
