@@ -28,7 +28,7 @@ CHECK_PROGS := compat_caps,compat_caps_l2,compat_caps_fuzz,compat_caps_threads,\
 RUN_CHECKS = $(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RUNS))) \
 	--scenarios all --run $(subst $(space),,$(CHECK_PROGS)) --client
 
-.PHONY: all setup tree build initramfs check run hosttest lint series series-check series-test \
+.PHONY: all setup tree build initramfs l0 check run hosttest lint series series-check series-test \
 	bench clean
 
 all: tree
@@ -50,7 +50,12 @@ build: tree
 initramfs: build
 	@for v in $(VARIANTS); do $(S)/initramfs.sh $$v || exit 1; done
 
-run: initramfs
+# The PowerVM-like L0 of the x-nested-papr-grant scenarios: QEMU from
+# Debian's source with qemu/*.patch (built once, cached).
+l0: setup
+	@$(S)/l0-qemu.sh
+
+run: initramfs l0
 	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) \
 		--scenarios $(SCENARIOS) --run $(subst $(space),,$(CHECK_PROGS)) --client
 
@@ -78,14 +83,14 @@ series-check: tree
 # The patches in out/series applied with git am on a clean 7.3 tree
 # (out/am/linux), built there (out/am/VARIANT) and booted in every scenario,
 # as make check does.
-series-test: tree
+series-test: tree l0
 	@test -d out/series || $(MAKE) --no-print-directory series
 	@$(S)/series.sh am
 	@export OUT=$(CURDIR)/out/am KPC_TREE=$(CURDIR)/out/am/linux; \
 	for v in $(VARIANTS); do $(S)/build.sh $$v && $(S)/initramfs.sh $$v || exit 1; done; \
 	$(RUN_CHECKS)
 
-check: hosttest lint initramfs
+check: hosttest lint initramfs l0
 	@$(RUN_CHECKS)
 
 # Not a gate: ns per call of the ioctl and of SET_ONE_REG, rust/c, and the

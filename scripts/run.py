@@ -24,6 +24,13 @@ from dataclasses import dataclass, field
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.environ.get("OUT", os.path.join(TOP, "out"))
 QEMU = "qemu-system-ppc64"
+# The PowerVM-like L0 (scripts/l0-qemu.sh): Debian's QEMU source with this
+# project's patch, for scenarios whose machine sets x-nested-papr-grant. Its
+# firmware is the system QEMU's (the same version).
+CACHE = os.environ.get("KPC_CACHE") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kvm-ppc-compat")
+L0_QEMU = os.path.join(CACHE, "l0-qemu", "qemu-system-ppc64")
+L0_OPTION = "x-nested-papr-grant"
 
 # pseries capabilities that TCG cannot provide: turn them off so that QEMU
 # does not warn about them at every boot.
@@ -111,7 +118,10 @@ def qemu_cmd(variant, sc, run, module):
     else:
         machine = f"{sc.machine},{PSERIES_FIRMWARE},{PSERIES_TCG_CAPS}"
         mem = "2G" if client else "1G"
-    return [QEMU, "-M", machine, "-cpu", sc.cpu, "-smp", "2", "-m", mem,
+    qemu = [QEMU]
+    if L0_OPTION in sc.machine:
+        qemu = [L0_QEMU, "-L", "/usr/share/qemu"]
+    return qemu + ["-M", machine, "-cpu", sc.cpu, "-smp", "2", "-m", mem,
             "-accel", "tcg", "-nographic", "-nodefaults",
             "-serial", "mon:stdio", "-no-reboot",
             "-kernel", os.path.join(obj, "vmlinux"),

@@ -34,8 +34,11 @@ SUDO=
 # Debian packages installed on the build machine (bookworm, amd64).
 HOST_PKGS="make bc flex bison cpio xz-utils rsync kmod perl python3 libelf-dev
 libssl-dev gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross clang-19 lld-19 ccache
-llvm-19 libclang-19-dev file git python3-ply python3-git"
-BPO_PKGS="qemu-system-ppc"
+llvm-19 libclang-19-dev file git python3-ply python3-git
+ninja-build libfdt-dev pkgconf patch python3-venv"
+# QEMU 10 (and, to build the patched L0 from its source, meson >= 1.5 and
+# pycotap, which its configure insists on).
+BPO_PKGS="qemu-system-ppc meson python3-pycotap"
 
 apt_sources() {
 	local f=/etc/apt/sources.list.d/kvm-ppc-compat.sources

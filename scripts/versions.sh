@@ -30,3 +30,5 @@ esac
 # variants whose initramfs carries it (make check runs it in those).
 CLIENT_QEMU_VERSION=1:10.0.2+ds-2+deb13u1~bpo12+1
 CLIENT_VARIANTS=${CLIENT_VARIANTS:-c rust}
+# The PowerVM-like L0 (scripts/l0-qemu.sh): Debian's QEMU source, patched.
+L0_QEMU_VERSION=$CLIENT_QEMU_VERSION
