@@ -29,7 +29,7 @@ RUN_CHECKS = $(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RU
 	--scenarios all --run $(subst $(space),,$(CHECK_PROGS)) --client
 
 .PHONY: all setup tree build initramfs l0 check run hosttest lint series series-check series-test \
-	bench clean
+	released bench clean
 
 all: tree
 	@$(S)/build.sh $(MAIN_VARIANT)
@@ -92,6 +92,11 @@ series-test: tree l0
 
 check: hosttest lint initramfs l0
 	@$(RUN_CHECKS)
+
+# Not a gate: Linux 7.3 as released (the base commit, with only the
+# selftests patch) in every scenario, for the cover letter's comparison.
+released: tree l0
+	@$(S)/released.sh $(subst $(space),,$(CHECK_PROGS))
 
 # Not a gate: ns per call of the ioctl and of SET_ONE_REG, rust/c, and the
 # text size of the feature in each variant.

@@ -7,11 +7,13 @@ becomes the subject, the rest the body, with @TABLE@ replaced by a table made
 from out/logs/summary.json (written by run.py): per scenario, what the device
 tree showed, what KVM_PPC_GET_COMPAT_CAPS answered, in which modes an L2
 vcpu really ran, what an unmodified QEMU in the L1 booted (as it picks the
-mode, and guided by the ioctl's answer), for the Rust kernel, and whether
-the C kernel agreed.
+mode, and guided by the ioctl's answer), for the Rust kernel, whether the C
+kernel agreed, and (after make released) what Linux 7.3 as released did
+with QEMU -cpu host.
 """
 
 import json
+import os
 import sys
 
 NAMES = {"p9": "P9", "p10": "P10", "p11": "P11",
@@ -22,23 +24,29 @@ DT = {"0x0f000005": "P9 mode", "0x0f000006": "P10 mode", "0x0f000007": "P11 mode
 def short(outcome):
     """An L2's outcome as the real client saw it, in a table cell."""
     return (outcome.replace(" (architected)", " arch.").replace(" (raw)", " raw")
-            .replace("KVM_RUN refused", "KVM_RUN EINVAL"))
+            .replace("KVM_RUN refused at once", "EINVAL, 1st KVM_RUN")
+            .replace("KVM_RUN refused after CAS asked 0xf000007", "EINVAL after CAS P11")
+            .replace("KVM_RUN refused after CAS asked", "EINVAL after CAS"))
 
 
 def modes(lst):
     return ",".join(NAMES.get(m, m) for m in lst) if lst else "-"
 
 
-def table(summary):
+def table(summary, released):
     rust, c = summary.get("rust", {}), summary.get("c", {})
+    old = released.get("c", {})
     if not rust:
         sys.exit("cover_letter.py: no rust results in the summary: run make check")
     head = ["scenario", "L0 (QEMU)", "cpu-version", "ioctl", "L2 ran",
             "QEMU -cpu host", "QEMU guided", "C agrees"]
+    if old:
+        head.append("7.3: -cpu host")
     rows = []
     for name, e in rust.items():
         machine = e["machine"].replace("pseries,", "").replace("cap-nested-", "")
         machine = machine.replace("max-cpu-compat=", "compat=").replace("=on", "")
+        machine = machine.replace("x-nested-papr-grant=", "grant=")
         dt = e.get("dt") or []
         dtv = ",".join(sorted({DT.get(x, x) for x in dt})) if dt else "none"
         io = e.get("ioctl")
@@ -58,7 +66,10 @@ def table(summary):
             "yes" if all(other.get(k) == e.get(k) for k in keys) else "no")
         if e.get("failed"):
             agree += f" ({e['failed']} failed)"
-        rows.append([name, f"{machine} {e['cpu']}", dtv, ioctl, ran] + client + [agree])
+        row = [name, f"{machine} {e['cpu']}", dtv, ioctl, ran] + client + [agree]
+        if old:
+            row.append(short(old.get(name, {}).get("l2_unguided", "-")))
+        rows.append(row)
     widths = [max(len(x) for x in col) for col in zip(head, *rows)]
     lines = ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip()
              for r in [head, ["-" * w for w in widths]] + rows]
@@ -71,7 +82,14 @@ def main():
         subject, _, body = f.read().partition("\n")
     with open(summary_path, encoding="utf-8") as f:
         summary = json.load(f)
-    body = body.strip("\n").replace("@TABLE@", table(summary))
+    # make released: Linux 7.3 as released, run the same way.
+    released = {}
+    rel_path = os.path.join(os.path.dirname(summary_path), "..", "released", "logs",
+                            "summary.json")
+    if os.path.exists(rel_path):
+        with open(rel_path, encoding="utf-8") as f:
+            released = json.load(f)
+    body = body.strip("\n").replace("@TABLE@", table(summary, released))
     with open(cover, encoding="utf-8") as f:
         text = f.read()
     text = text.replace("*** SUBJECT HERE ***", subject.strip())

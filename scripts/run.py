@@ -550,9 +550,14 @@ def write_summary(results, jobs):
             if client:
                 m = re.search(r"^KPC-CLIENT end=(\S+)", client.output, re.M)
                 cpu = re.search(r"^KPC-L2 cpu: ([^,]*)", client.output, re.M)
+                cas = re.search(rf"^{re.escape(L2_PREFIX)}spapr_cas_pvr .*new=(0x[0-9a-f]+)",
+                                client.output, re.M)
                 entry[f"l2_{how}"] = (
+                    "no VM" if sc.api == "none" else
                     cpu.group(1) if cpu else
-                    "KVM_RUN refused" if m and m.group(1) == "kvm-run-failed" else
+                    f"KVM_RUN refused after CAS asked {cas.group(1)}"
+                    if cas and m and m.group(1) == "kvm-run-failed" else
+                    "KVM_RUN refused at once" if m and m.group(1) == "kvm-run-failed" else
                     "QEMU refused (DAWR1)" if "DAWR1 not supported" in client.output else
                     (m.group(1) if m else "no result"))
         entry["failed"] = sum(1 for r in results if r.variant == v and r.scenario == sc.name
@@ -612,6 +617,9 @@ def main():
     ap.add_argument("--timeout", type=int, default=300, help="seconds per boot")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--show", action="store_true", help="print each program's output")
+    ap.add_argument("--report", action="store_true",
+                    help="a report, not a verdict: exit 0 whatever failed "
+                    "(make released: Linux 7.3 as released)")
     ap.add_argument("--client", action="store_true",
                     help="also run the real client (QEMU in the guest, booting an L2: "
                     f"{','.join(CLIENT_RUNS)}) in the variants whose initramfs carries it")
@@ -680,6 +688,9 @@ def main():
               "counted as passed")
     print(f"{counts['pass'] + counts['xfail']} passed, {counts['fail']} failed, "
           f"{counts['skip']} skipped")
+    if args.report:
+        print("(a report, not a verdict: the failures above are not counted)")
+        return 0 if results else 1
     return 1 if counts["fail"] or not results else 0
 
 
