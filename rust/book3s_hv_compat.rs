@@ -8,7 +8,7 @@
 //!
 //! - the sources, called from `kvmhv_nested_init()` in `book3s_hv_nested.c`:
 //!   [`kvmhv_compat_nestedv2_caps`] for nested API v2 (the answer to
-//!   `H_GUEST_GET_CAPABILITIES`) and [`kvmhv_compat_nestedv1_init`] for nested
+//!   `H_GUEST_GET_CAPABILITIES`) and [`kvmhv_compat_nestedv1_caps`] for nested
 //!   API v1 (the `cpu-version` of the CPU nodes);
 //! - `KVM_CHECK_EXTENSION(KVM_CAP_PPC_COMPAT_CAPS)` and the VM ioctl
 //!   `KVM_PPC_GET_COMPAT_CAPS`: [`kvmppc_compat_caps_available`] and
@@ -206,7 +206,8 @@ pub unsafe extern "C" fn kvmhv_compat_nestedv2_caps(capabilities: *mut c_ulong) 
     }
 }
 
-/// Learns the modes of a nested API v1 host from its CPU nodes.
+/// Learns the modes of a nested API v1 host from its CPU nodes and returns
+/// them as `H_GUEST_CAP_*` bits, as [`kvmhv_compat_nestedv2_caps`] does.
 ///
 /// # Safety
 ///
@@ -214,11 +215,12 @@ pub unsafe extern "C" fn kvmhv_compat_nestedv2_caps(capabilities: *mut c_ulong) 
 /// parent hypervisor has accepted the partition table (`H_SET_PARTITION_TABLE`).
 // Required to be unsafe due to the `#[export]` annotation.
 #[export]
-pub unsafe extern "C" fn kvmhv_compat_nestedv1_init() {
+pub unsafe extern "C" fn kvmhv_compat_nestedv1_caps() -> c_ulong {
     let mut nodes = CpuNodes::new();
     let versions = core::iter::from_fn(|| nodes.advance().then(|| nodes.cpu_version()));
     let modes = compat_modes::nested_v1_modes(host_cpu(), versions);
     set_nested("cpu-version", modes);
+    modes.to_hcall() as c_ulong
 }
 
 /// Whether `KVM_PPC_GET_COMPAT_CAPS` answers on this host: on a nested host.

@@ -16,6 +16,8 @@ set -euo pipefail
 
 tree=$OUT/linux
 say() { printf '[series] %s\n' "$*"; }
+# The patches of a format-patch directory, in order, without the cover letter.
+patches_in() { find "$1" -maxdepth 1 -name 'v1-[0-9][0-9][0-9][0-9]-*.patch' ! -name 'v1-0000-*' | sort; }
 die() { printf '[series] error: %s\n' "$*" >&2; exit 1; }
 
 # format-patch into $1 (cover letter included), version 1.
@@ -35,10 +37,10 @@ kmake() {	# objdir, args...
 lint() {
 	local dir=$OUT/series-lint bad=0 out
 	format "$dir"
-	say "checkpatch --strict on $(ls "$dir"/v1-000[1-9]*.patch | wc -l) patches"
+	say "checkpatch --strict on $(patches_in "$dir" | wc -l) patches"
 	local allowed
 	allowed=$(grep -v -e '^#' -e '^$' "$TOP/patches/checkpatch-allowed" | cut -f1 | paste -sd'|')
-	for p in "$dir"/v1-000[1-9]*.patch; do
+	for p in $(patches_in "$dir"); do
 		out=$(perl "$tree/scripts/checkpatch.pl" --strict --terse --show-types \
 			--no-summary "$p" 2>&1) || true
 		[ -n "$out" ] || continue
@@ -88,7 +90,7 @@ check() {
 	local saved_tree=$tree
 	tree=$wt
 	mkdir -p "$obj"
-	for p in "$OUT"/series-lint/v1-000[1-9]*.patch; do
+	for p in $(patches_in "$OUT/series-lint"); do
 		n=$((n + 1))
 		am_one "$wt" "$p"
 		say "  [$n] $(git -C "$wt" log -1 --format=%s)"
@@ -129,9 +131,9 @@ check() {
 # clean checkout of the 7.3 base.
 am() {
 	local dir=$OUT/series wt=$OUT/am/linux p
-	ls "$dir"/v1-000[1-9]*.patch >/dev/null 2>&1 || die "no patches in $dir: run make series"
+	[ -n "$(patches_in "$dir" 2>/dev/null)" ] || die "no patches in $dir: run make series"
 	base_worktree "$wt"
-	for p in "$dir"/v1-000[1-9]*.patch; do
+	for p in $(patches_in "$dir"); do
 		am_one "$wt" "$p"
 		say "  git am $(basename "$p"): ok"
 	done
