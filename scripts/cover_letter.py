@@ -41,7 +41,7 @@ def table(summary, released):
     head = ["scenario", "L0 (QEMU)", "cpu-version", "ioctl", "L2 ran",
             "QEMU -cpu host", "QEMU guided", "C agrees"]
     if old:
-        head.append("7.3: -cpu host")
+        head += ["7.3: -cpu host", "7.3: other cases that fail"]
     rows = []
     for name, e in rust.items():
         machine = e["machine"].replace("pseries,", "").replace("cap-nested-", "")
@@ -68,7 +68,9 @@ def table(summary, released):
             agree += f" ({e['failed']} failed)"
         row = [name, f"{machine} {e['cpu']}", dtv, ioctl, ran] + client + [agree]
         if old:
-            row.append(short(old.get(name, {}).get("l2_unguided", "-")))
+            was = old.get(name, {})
+            cases = [c for c in was.get("failed_cases", []) if c != "unguided"]
+            row += [short(was.get("l2_unguided", "-")), " ".join(cases) or "-"]
         rows.append(row)
     widths = [max(len(x) for x in col) for col in zip(head, *rows)]
     lines = ["  ".join(x.ljust(w) for x, w in zip(r, widths)).rstrip()

@@ -562,6 +562,9 @@ def write_summary(results, jobs):
                     (m.group(1) if m else "no result"))
         entry["failed"] = sum(1 for r in results if r.variant == v and r.scenario == sc.name
                               for st, _ in r.cases.values() if st == "fail")
+        entry["failed_cases"] = sorted({case_name(n) for r in results
+                                        if r.variant == v and r.scenario == sc.name
+                                        for n, (st, _) in r.cases.items() if st == "fail"})
         summary.setdefault(v, {})[sc.name] = entry
     with open(path, "w", encoding="utf-8") as f:
         json.dump(summary, f, indent=1, sort_keys=True)
