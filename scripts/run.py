@@ -402,7 +402,8 @@ def kunit_expected(variant):
 
 
 # Kconfig option -> KUnit suite it runs.
-KUNIT_SUITES = [("CONFIG_KVM_BOOK3S_HV_COMPAT_KUNIT_TEST", "kvm_hv_compat")]
+KUNIT_SUITES = [("CONFIG_KVM_BOOK3S_HV_COMPAT_KUNIT_TEST", "kvm_hv_compat"),
+                ("CONFIG_KVM_BOOK3S_HV_NESTED_COMPAT_KUNIT_TEST", "kvm_hv_nested_compat")]
 
 
 def judge(variant, sc, progs, text, timed_out, timeout, module=False):
