@@ -59,11 +59,14 @@ run: initramfs l0
 	@$(S)/run.py --variants $(subst $(space),$(comma),$(strip $(VARIANTS))) \
 		--scenarios $(SCENARIOS) --run $(subst $(space),,$(CHECK_PROGS)) --client
 
-# The pure decisions of the Rust code (rust/compat_modes.rs), on the host.
+# The pure decisions of the Rust code (rust/compat_modes.rs), on the host,
+# and the runner's verdicts on the real client (scripts/tests).
 hosttest:
 	@echo "[make] cargo test of rust/compat_modes.rs on the host"
 	@cd rust && CARGO_TARGET_DIR=$(CURDIR)/out/cargo cargo test --release --offline -q 2>&1 | \
 		grep -v '^$$'
+	@echo "[make] the runner's verdicts (scripts/tests, recorded runs)"
+	@python3 -m unittest discover -s scripts/tests
 
 # checkpatch --strict on the series, rustfmt on the Rust sources.
 lint: tree
