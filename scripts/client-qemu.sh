@@ -22,30 +22,13 @@ base=$CACHE/client-qemu
 stamp=$base/.done-$CLIENT_QEMU_VERSION
 [ -f "$stamp" ] && exit 0
 
-mkdir -p "$apt_dir"/{lists/partial,archives/partial,etc}
 # bookworm-security is left out: its ppc64el index has failed here with
 # "File has unexpected size"; nothing below needs it.
-cat >"$apt_dir/etc/sources.list" <<EOF
+private_apt "$apt_dir" ppc64el <<EOF
 deb [arch=ppc64el] http://deb.debian.org/debian bookworm main
 deb [arch=ppc64el] http://deb.debian.org/debian bookworm-updates main
 deb [arch=ppc64el] http://deb.debian.org/debian bookworm-backports main
 EOF
-cat >"$apt_dir/etc/apt.conf" <<EOF
-Dir::Etc::SourceList "$apt_dir/etc/sources.list";
-Dir::Etc::SourceParts "/nonexistent";
-Dir::Etc::Preferences "/nonexistent";
-Dir::Etc::PreferencesParts "/nonexistent";
-Dir::State::Lists "$apt_dir/lists";
-Dir::State::status "/dev/null";
-Dir::Cache "$apt_dir";
-Dir::Cache::archives "$apt_dir/archives";
-APT::Architecture "ppc64el";
-APT::Architectures { "ppc64el"; };
-APT::Sandbox::User "root";
-APT::Install-Recommends "false";
-Debug::NoLocking "true";
-EOF
-export APT_CONFIG=$apt_dir/etc/apt.conf
 
 # (Output captured first: with pipefail, grep -q closing the pipe early would
 # make apt-cache's SIGPIPE count as a failure.)

@@ -23,20 +23,10 @@ key=$( (echo "$L0_QEMU_VERSION"; cat "$TOP"/qemu/*.patch) | sha256sum | cut -d' 
 
 # The source package, with a private APT configuration (deb-src only).
 apt_dir=$CACHE/apt-src
-mkdir -p "$apt_dir"/{lists/partial,archives/partial,etc} "$base"
-cat >"$apt_dir/etc/sources.list" <<EOF
+mkdir -p "$base"
+private_apt "$apt_dir" <<EOF
 deb-src http://deb.debian.org/debian bookworm-backports main
 EOF
-cat >"$apt_dir/etc/apt.conf" <<EOF
-Dir::Etc::SourceList "$apt_dir/etc/sources.list";
-Dir::Etc::SourceParts "/nonexistent";
-Dir::State::Lists "$apt_dir/lists";
-Dir::State::status "/dev/null";
-Dir::Cache "$apt_dir";
-APT::Sandbox::User "root";
-Debug::NoLocking "true";
-EOF
-export APT_CONFIG=$apt_dir/etc/apt.conf
 upstream=${L0_QEMU_VERSION#*:}
 upstream=${upstream%%-*}
 orig=$apt_dir/qemu_${upstream}.orig.tar.xz

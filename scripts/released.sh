@@ -28,13 +28,7 @@ if [ "$(cat "$rel/.tree" 2>/dev/null)" != "$hash" ] || ! g rev-parse -q HEAD >/d
 	git -C "$TREE" worktree prune
 	mkdir -p "$rel"
 	git -C "$TREE" worktree add -q --detach "$wt" base
-	while read -r src dst; do
-		[ -z "$src" ] || [ "${src:0:1}" = "#" ] && continue
-		mkdir -p "$(dirname "$wt/$dst")"
-		cp "$TOP/$src" "$wt/$dst"
-		g add -f "$dst"
-	done <"$sel/files"
-	g apply --index "$sel/glue.diff" || die "$(basename "$sel")/glue.diff does not apply to base"
+	place_patch "$sel" "$wt" || die "$(basename "$sel")/glue.diff does not apply to base"
 	g -c user.name=kvm-ppc-compat -c user.email=kvm-ppc-compat@localhost \
 		commit -q -F "$sel/message"
 	echo "$hash" >"$rel/.tree"

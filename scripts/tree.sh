@@ -69,17 +69,7 @@ g checkout -q -f -B series base
 g clean -q -fdx
 for d in "$TOP"/patches/*/; do
 	[ -d "$d" ] || continue
-	if [ -f "$d/files" ]; then
-		while read -r src dst; do
-			[ -z "$src" ] || [ "${src:0:1}" = "#" ] && continue
-			mkdir -p "$(dirname "$tree/$dst")"
-			cp "$TOP/$src" "$tree/$dst"
-			g add -f "$dst"
-		done <"$d/files"
-	fi
-	if [ -f "$d/glue.diff" ]; then
-		g apply --index "$d/glue.diff" || die "$(basename "$d")/glue.diff does not apply"
-	fi
+	place_patch "$d" "$tree" || die "$(basename "$d")/glue.diff does not apply"
 	g commit -q -s -F "$d/message" || die "$(basename "$d") made no change"
 	say "  $(g log -1 --format=%s)"
 done

@@ -32,3 +32,47 @@ CLIENT_QEMU_VERSION=1:10.0.2+ds-2+deb13u1~bpo12+1
 CLIENT_VARIANTS=${CLIENT_VARIANTS:-c rust}
 # The PowerVM-like L0 (scripts/l0-qemu.sh): Debian's QEMU source, patched.
 L0_QEMU_VERSION=$CLIENT_QEMU_VERSION
+
+# A private APT configuration in DIR, with the sources list read from stdin,
+# so that the machine's own lists and status are not touched; exported as
+# APT_CONFIG. ARCH (optional): the one architecture it resolves for.
+#   private_apt DIR [ARCH] <<EOF ... EOF
+private_apt() {
+	local dir=$1 arch=${2:-}
+	mkdir -p "$dir"/{lists/partial,archives/partial,etc}
+	cat >"$dir/etc/sources.list"
+	{
+		cat <<EOF
+Dir::Etc::SourceList "$dir/etc/sources.list";
+Dir::Etc::SourceParts "/nonexistent";
+Dir::Etc::Preferences "/nonexistent";
+Dir::Etc::PreferencesParts "/nonexistent";
+Dir::State::Lists "$dir/lists";
+Dir::State::status "/dev/null";
+Dir::Cache "$dir";
+Dir::Cache::archives "$dir/archives";
+APT::Sandbox::User "root";
+APT::Install-Recommends "false";
+Debug::NoLocking "true";
+EOF
+		[ -z "$arch" ] || printf 'APT::Architecture "%s";\nAPT::Architectures { "%s"; };\n' \
+			"$arch" "$arch"
+	} >"$dir/etc/apt.conf"
+	export APT_CONFIG=$dir/etc/apt.conf
+}
+
+# Place one directory of patches/ in the git tree TREE: copy the files it
+# lists, apply its glue.diff, stage both; the caller commits. Fails when the
+# glue does not apply.
+place_patch() {
+	local d=$1 tree=$2 src dst
+	if [ -f "$d/files" ]; then
+		while read -r src dst; do
+			[ -z "$src" ] || [ "${src:0:1}" = "#" ] && continue
+			mkdir -p "$(dirname "$tree/$dst")"
+			cp "$TOP/$src" "$tree/$dst"
+			git -C "$tree" add -f "$dst"
+		done <"$d/files"
+	fi
+	[ ! -f "$d/glue.diff" ] || git -C "$tree" apply --index "$d/glue.diff"
+}

@@ -278,6 +278,31 @@ struct vmm {
 	void *mem;		/* guest physical 0 */
 };
 
+/* Nothing opened or mapped yet */
+static void vmm_reset(struct vmm *vmm)
+{
+	vmm->kvm_fd = -1;
+	vmm->vm_fd = -1;
+	vmm->vcpu_fd = -1;
+	vmm->run = MAP_FAILED;
+	vmm->mem = MAP_FAILED;
+}
+
+/* Close and unmap what was opened and mapped */
+static void vmm_release(struct vmm *vmm)
+{
+	if (vmm->run != MAP_FAILED)
+		munmap(vmm->run, vmm->run_size);
+	if (vmm->vcpu_fd >= 0)
+		close(vmm->vcpu_fd);
+	if (vmm->vm_fd >= 0)
+		close(vmm->vm_fd);
+	if (vmm->mem != MAP_FAILED)
+		munmap(vmm->mem, MEM_SIZE);
+	if (vmm->kvm_fd >= 0)
+		close(vmm->kvm_fd);
+}
+
 FIXTURE(l2) {
 	enum nested_api api;
 	__u64 expect;		/* KVM_PPC_COMPAT_CAP_* bits */
@@ -302,9 +327,7 @@ FIXTURE_VARIANT_ADD(l2, p11) {
 
 FIXTURE_SETUP(l2)
 {
-	self->vmm.vcpu_fd = -1;
-	self->vmm.run = MAP_FAILED;
-	self->vmm.mem = MAP_FAILED;
+	vmm_reset(&self->vmm);
 
 	if (!compat_caps_setup(_metadata, &self->api, &self->expect,
 			       &self->vmm.kvm_fd, &self->vmm.vm_fd))
@@ -314,16 +337,7 @@ FIXTURE_SETUP(l2)
 
 FIXTURE_TEARDOWN(l2)
 {
-	if (self->vmm.run != MAP_FAILED)
-		munmap(self->vmm.run, self->vmm.run_size);
-	if (self->vmm.vcpu_fd >= 0)
-		close(self->vmm.vcpu_fd);
-	if (self->vmm.vm_fd >= 0)
-		close(self->vmm.vm_fd);
-	if (self->vmm.mem != MAP_FAILED)
-		munmap(self->vmm.mem, MEM_SIZE);
-	if (self->vmm.kvm_fd >= 0)
-		close(self->vmm.kvm_fd);
+	vmm_release(&self->vmm);
 }
 
 /*
@@ -637,11 +651,7 @@ FIXTURE_SETUP(qemu)
 	const char *cpu = getenv(ENV_CPU);
 	unsigned int i;
 
-	self->vmm.kvm_fd = -1;
-	self->vmm.vm_fd = -1;
-	self->vmm.vcpu_fd = -1;
-	self->vmm.run = MAP_FAILED;
-	self->vmm.mem = MAP_FAILED;
+	vmm_reset(&self->vmm);
 	self->native = NULL;
 
 	if (!cpu)
@@ -664,16 +674,7 @@ FIXTURE_SETUP(qemu)
 
 FIXTURE_TEARDOWN(qemu)
 {
-	if (self->vmm.run != MAP_FAILED)
-		munmap(self->vmm.run, self->vmm.run_size);
-	if (self->vmm.vcpu_fd >= 0)
-		close(self->vmm.vcpu_fd);
-	if (self->vmm.vm_fd >= 0)
-		close(self->vmm.vm_fd);
-	if (self->vmm.mem != MAP_FAILED)
-		munmap(self->vmm.mem, MEM_SIZE);
-	if (self->vmm.kvm_fd >= 0)
-		close(self->vmm.kvm_fd);
+	vmm_release(&self->vmm);
 }
 
 /* Returns ARCH_COMPAT as KVM_GET_ONE_REG reads it */
