@@ -18,10 +18,10 @@ SCENARIOS ?= all
 S := scripts
 # rustup's toolchain (cargo, rustc), should the caller's PATH lack it.
 export PATH := $(HOME)/.cargo/bin:$(PATH)
-# Programs run in every scenario: the kselftests, and the sample (judged on
-# its --json answer).
+# Programs run in every scenario: the kselftests (the series' and the uaccess
+# reproducer), and the sample (judged on its --json answer).
 CHECK_PROGS := compat_caps,compat_caps_l2,compat_caps_fuzz,compat_caps_threads,\
-	kvm_compat_caps:--json
+	uaccess_kernel_ptr,kvm_compat_caps:--json
 # Boot CHECK_RUNS in every scenario with CHECK_PROGS (make check, series-test).
 # The real client (QEMU in the guest booting an L2) runs in the variants
 # whose initramfs carries it (CLIENT_VARIANTS in scripts/versions.sh).

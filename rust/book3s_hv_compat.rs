@@ -25,7 +25,6 @@
 
 use kernel::{
     bindings,
-    error::to_result,
     ffi::{c_int, c_long, c_ulong, c_void},
     page::PAGE_SIZE,
     prelude::*,
@@ -290,22 +289,6 @@ impl From<ArgError> for Error {
     }
 }
 
-/// Reads the `u64` at `ptr` as C's `get_user()` does.
-///
-/// The address is checked with `access_ok()` first. The copies of
-/// [`UserSlice`] instead mask a kernel address into one that should fault,
-/// which on a bare-metal radix host in hypervisor mode (QEMU powernv, at
-/// least) reads memory rather than failing: `size` is read this way so that
-/// a kernel pointer gets `EFAULT`, as from the C handler. After that the
-/// whole struct lies below the kernel's addresses.
-fn get_user_u64(ptr: UserPtr) -> Result<u64> {
-    let mut val: u64 = 0;
-    // SAFETY: `val` is valid for writing a `u64`; `ptr` is only accessed by
-    // `get_user()`, which checks it and handles faults.
-    to_result(unsafe { bindings::get_user_u64(&mut val, ptr.as_const_ptr().cast()) })?;
-    Ok(val)
-}
-
 /// Chunk of the tail read at once: a divisor of every page size, so that an
 /// aligned chunk never straddles a page boundary.
 const TAIL_CHUNK: usize = 64;
@@ -337,7 +320,7 @@ fn is_zeroed(reader: &mut UserSliceReader, addr: usize, mut len: usize) -> Resul
 /// accepted when its tail is zero, a dirty tail is refused with `E2BIG`
 /// after the kernel's size is written back.
 fn get_compat_caps(argp: UserPtr) -> Result {
-    let size = get_user_u64(argp)?;
+    let size = UserSlice::new(argp, SIZE_FIELD).reader().read::<u64>()?;
     let tail = compat_modes::check_size(size, PAGE_SIZE as u64)?;
     // Both are at most a page by now.
     let size = usize::try_from(size).map_err(|_| E2BIG)?;

@@ -3,7 +3,8 @@
 """Fill in the cover letter that git format-patch wrote.
 
 cover_letter.py TEMPLATE SUMMARY_JSON COVER_PATCH: the template's first line
-becomes the subject, the rest the body, with @TABLE@ replaced by a table made
+becomes the subject, the rest the body, with @TABLE@ replaced (unless
+SUMMARY_JSON is -) by a table made
 from out/logs/summary.json (written by run.py): per scenario, what the device
 tree showed, what KVM_PPC_GET_COMPAT_CAPS answered, in which modes an L2
 vcpu really ran, what an unmodified QEMU in the L1 booted (as it picks the
@@ -82,16 +83,19 @@ def main():
     template, summary_path, cover = sys.argv[1:4]
     with open(template, encoding="utf-8") as f:
         subject, _, body = f.read().partition("\n")
-    with open(summary_path, encoding="utf-8") as f:
-        summary = json.load(f)
-    # make released: Linux 7.3 as released, run the same way.
-    released = {}
-    rel_path = os.path.join(os.path.dirname(summary_path), "..", "released", "logs",
-                            "summary.json")
-    if os.path.exists(rel_path):
-        with open(rel_path, encoding="utf-8") as f:
-            released = json.load(f)
-    body = body.strip("\n").replace("@TABLE@", table(summary, released))
+    body = body.strip("\n")
+    # SUMMARY_JSON "-": a cover letter without a table (the uaccess series).
+    if summary_path != "-":
+        with open(summary_path, encoding="utf-8") as f:
+            summary = json.load(f)
+        # make released: Linux 7.3 as released, run the same way.
+        released = {}
+        rel_path = os.path.join(os.path.dirname(summary_path), "..", "released", "logs",
+                                "summary.json")
+        if os.path.exists(rel_path):
+            with open(rel_path, encoding="utf-8") as f:
+                released = json.load(f)
+        body = body.replace("@TABLE@", table(summary, released))
     with open(cover, encoding="utf-8") as f:
         text = f.read()
     text = text.replace("*** SUBJECT HERE ***", subject.strip())

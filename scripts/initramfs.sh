@@ -31,7 +31,7 @@ fi
 
 tests=$OUT/tests
 mkdir -p "$tests"
-for dir in compat_caps; do
+for dir in compat_caps uaccess; do
 	make -s -C "$tree/tools/testing/selftests/powerpc/$dir" ARCH=powerpc \
 		CROSS_COMPILE="$CROSS" KHDR_INCLUDES="-isystem $hdr/include" \
 		OUTPUT="$tests" LDFLAGS=-static

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Linux 7.3 as released, for comparison: the series' base commit with only
-# the selftests patch on top, built as variant c (out/released/c) and booted
-# in every scenario with make check's programs and the real client.
+# the selftests patches on top (the series' and the uaccess reproducer,
+# without its fix), built as variant c (out/released/c) and booted in every
+# scenario with make check's programs and the real client.
 #   scripts/released.sh PROGS
 # A report, not a verdict: run.py judges it against the scenario table like
 # any kernel, and what fails there is what the series fixes. The results
@@ -19,18 +20,24 @@ die() { printf '[released] error: %s\n' "$*" >&2; exit 1; }
 rel=$OUT/released
 wt=$rel/linux
 g() { git -C "$wt" "$@"; }
-sel=$(ls -d "$TOP"/patches/*-selftests-powerpc-compat-caps)
-hash=$( (git -C "$TREE" rev-parse base; cat "$sel"/* ; cut -d' ' -f1 "$sel/files" | sed "s|^|$TOP/|" | xargs cat) |
-	sha256sum | cut -d' ' -f1)
+sels=$(ls -d "$TOP"/patches-uaccess/*-selftests-powerpc-uaccess-* \
+	"$TOP"/patches/*-selftests-powerpc-compat-caps)
+hash=$( (git -C "$TREE" rev-parse base
+	for sel in $sels; do
+		cat "$sel"/*
+		cut -d' ' -f1 "$sel/files" | sed "s|^|$TOP/|" | xargs cat
+	done) | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$rel/.tree" 2>/dev/null)" != "$hash" ] || ! g rev-parse -q HEAD >/dev/null 2>&1; then
-	say "worktree of the base commit + $(basename "$sel") at ${wt#"$TOP"/}"
+	say "worktree of the base commit + the selftests patches at ${wt#"$TOP"/}"
 	rm -rf "$wt"
 	git -C "$TREE" worktree prune
 	mkdir -p "$rel"
 	git -C "$TREE" worktree add -q --detach "$wt" base
-	place_patch "$sel" "$wt" || die "$(basename "$sel")/glue.diff does not apply to base"
-	g -c user.name=kvm-ppc-compat -c user.email=kvm-ppc-compat@localhost \
-		commit -q -F "$sel/message"
+	for sel in $sels; do
+		place_patch "$sel" "$wt" || die "$(basename "$sel")/glue.diff does not apply to base"
+		g -c user.name=kvm-ppc-compat -c user.email=kvm-ppc-compat@localhost \
+			commit -q -F "$sel/message"
+	done
 	echo "$hash" >"$rel/.tree"
 fi
 

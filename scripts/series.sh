@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The patch series, as it would be sent:
-#   series.sh make    out/series/*.patch and the cover letter
+# The two patch series, as they would be sent: the uaccess fix
+# (patches-uaccess/, out/series-uaccess) and the project's series (patches/,
+# out/series), which builds on it:
+#   series.sh make    out/series{-uaccess,}/*.patch and the cover letters
 #   series.sh lint    checkpatch --strict on every patch, rustfmt on the Rust
 #                     sources (the cheap checks; also run by make check)
 #   series.sh check   lint, then every patch applied in order on a clean 7.3
@@ -20,11 +22,16 @@ say() { printf '[series] %s\n' "$*"; }
 patches_in() { find "$1" -maxdepth 1 -name 'v1-[0-9][0-9][0-9][0-9]-*.patch' ! -name 'v1-0000-*' | sort; }
 die() { printf '[series] error: %s\n' "$*" >&2; exit 1; }
 
-# format-patch into $1 (cover letter included), version 1.
+# format-patch of both series into $1-uaccess and $1 (cover letters
+# included), version 1. The project's series names the uaccess patches as
+# its prerequisites (prerequisite-patch-id) and 7.3 as its base.
 format() {
-	rm -rf "$1"
-	git -C "$tree" format-patch -q --cover-letter --base=base -v1 -o "$1" base..series
+	rm -rf "$1" "$1-uaccess"
+	git -C "$tree" format-patch -q --cover-letter --base=base -v1 -o "$1-uaccess" base..uaccess
+	git -C "$tree" format-patch -q --cover-letter --base=base -v1 -o "$1" uaccess..series
 }
+# The patches of both series, in the order they apply.
+all_patches() { patches_in "$1-uaccess"; patches_in "$1"; }
 
 kmake() {	# objdir, args...
 	local obj=$1
@@ -37,10 +44,10 @@ kmake() {	# objdir, args...
 lint() {
 	local dir=$OUT/series-lint bad=0 out
 	format "$dir"
-	say "checkpatch --strict on $(patches_in "$dir" | wc -l) patches"
+	say "checkpatch --strict on $(all_patches "$dir" | wc -l) patches (uaccess, then the series)"
 	local allowed
 	allowed=$(grep -v -e '^#' -e '^$' "$TOP/patches/checkpatch-allowed" | cut -f1 | paste -sd'|')
-	for p in $(patches_in "$dir"); do
+	for p in $(all_patches "$dir"); do
 		out=$(perl "$tree/scripts/checkpatch.pl" --strict --terse --show-types \
 			--no-summary "$p" 2>&1) || true
 		[ -n "$out" ] || continue
@@ -63,8 +70,13 @@ cover() {
 	format "$dir"
 	python3 "$TOP/scripts/cover_letter.py" "$TOP/patches/cover-letter" "$summary" \
 		"$dir/v1-0000-cover-letter.patch"
-	say "$(ls "$dir" | wc -l) files in out/series:"
-	ls "$dir" | sed 's/^/  /'
+	python3 "$TOP/scripts/cover_letter.py" "$TOP/patches-uaccess/cover-letter" - \
+		"$dir-uaccess/v1-0000-cover-letter.patch"
+	local d
+	for d in "$dir-uaccess" "$dir"; do
+		say "$(ls "$d" | wc -l) files in ${d#"$TOP"/}:"
+		ls "$d" | sed 's/^/  /'
+	done
 }
 
 # A clean checkout of the 7.3 base at $1, as a worktree of out/linux.
@@ -90,7 +102,7 @@ check() {
 	local saved_tree=$tree
 	tree=$wt
 	mkdir -p "$obj"
-	for p in $(patches_in "$OUT/series-lint"); do
+	for p in $(all_patches "$OUT/series-lint"); do
 		n=$((n + 1))
 		am_one "$wt" "$p"
 		say "  [$n] $(git -C "$wt" log -1 --format=%s)"
@@ -132,12 +144,14 @@ check() {
 am() {
 	local dir=$OUT/series wt=$OUT/am/linux p
 	[ -n "$(patches_in "$dir" 2>/dev/null)" ] || die "no patches in $dir: run make series"
+	[ -n "$(patches_in "$dir-uaccess" 2>/dev/null)" ] ||
+		die "no patches in $dir-uaccess: run make series"
 	base_worktree "$wt"
-	for p in $(patches_in "$dir"); do
+	for p in $(all_patches "$dir"); do
 		am_one "$wt" "$p"
 		say "  git am $(basename "$p"): ok"
 	done
-	say "out/am/linux: 7.3 + out/series ($(git -C "$wt" rev-list --count base..HEAD) commits)"
+	say "out/am/linux: 7.3 + out/series-uaccess + out/series ($(git -C "$wt" rev-list --count base..HEAD) commits)"
 }
 
 case "${1:-}" in

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Prepare the kernel tree at out/linux: Debian's linux-source-7.3 unpacked into
-# a git repository with one base commit (tag "base"), and the project's series
-# (patches/*/) applied on top of it as one commit per step.
+# a git repository with one base commit (tag "base"), and on top of it, one
+# commit per step, two series: the uaccess fix (patches-uaccess/*/, branch
+# "uaccess"), then the project's series (patches/*/, branch "series"), which
+# builds on it.
 #
 # A step is a directory patches/NNNN-slug/ holding:
 #   message   the commit message (subject on the first line)
@@ -45,7 +47,7 @@ fi
 # Everything the series is made of, hashed.
 inputs() {
 	local d
-	for d in "$TOP"/patches/*/; do
+	for d in "$TOP"/patches-uaccess/*/ "$TOP"/patches/*/; do
 		[ -d "$d" ] || continue
 		echo "== $d"
 		cat "$d/message"
@@ -64,13 +66,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" = "$hash" ] && [ -z "$(g status --porcelain)"
 	exit 0
 fi
 
-say "applying the series (patches/) on top of base"
 g checkout -q -f -B series base
 g clean -q -fdx
-for d in "$TOP"/patches/*/; do
-	[ -d "$d" ] || continue
-	place_patch "$d" "$tree" || die "$(basename "$d")/glue.diff does not apply"
-	g commit -q -s -F "$d/message" || die "$(basename "$d") made no change"
-	say "  $(g log -1 --format=%s)"
+for series in patches-uaccess patches; do
+	say "applying $series/"
+	for d in "$TOP/$series"/*/; do
+		[ -d "$d" ] || continue
+		place_patch "$d" "$tree" || die "$(basename "$d")/glue.diff does not apply"
+		g commit -q -s -F "$d/message" || die "$(basename "$d") made no change"
+		say "  $(g log -1 --format=%s)"
+	done
+	[ $series != patches-uaccess ] || g branch -q -f uaccess HEAD
 done
 echo "$hash" >"$stamp"
