@@ -21,16 +21,19 @@
 //! The ioctl and the check read the same cached answer, so a mode is reported
 //! exactly when it is accepted. The decisions are in [`compat_modes`], which
 //! has no kernel dependency; this file reads what they need from the CPU
-//! features, the hypervisor, the device tree and user memory.
+//! features, the hypervisor, the device tree and user memory, through the
+//! kernel crate's `powerpc`, `of` and `uaccess` modules.
 
 use kernel::{
     bindings,
     ffi::{c_int, c_long, c_ulong, c_void},
+    of,
     page::PAGE_SIZE,
+    powerpc::{hcall, CpuFeature, Pvr},
     prelude::*,
     sync::SetOnce,
     transmute::{AsBytes, FromBytes},
-    uaccess::{UserPtr, UserSlice, UserSliceReader},
+    uaccess::{UserPtr, UserSlice},
 };
 
 mod compat_modes;
@@ -49,22 +52,14 @@ static HOST: SetOnce<Host> = SetOnce::new();
 /// The CPU features that decide which levels this host runs, and the
 /// processor it is.
 fn host_cpu() -> HostCpu {
-    let has = |feature: c_ulong| {
-        // SAFETY: Reads the boot CPU's feature word, which is set before any
-        // module or initcall runs and never changes afterwards.
-        unsafe { bindings::early_cpu_has_feature(feature) }
-    };
-    // SAFETY: Reads the PVR register, which every processor this code runs
-    // on has and which nothing changes.
-    let pvr = unsafe { bindings::mfpvr() };
     HostCpu {
-        native: Mode::from_pvr_version((pvr >> 16) as u16),
-        arch_206: has(bindings::CPU_FTR_ARCH_206),
-        arch_207s: has(bindings::CPU_FTR_ARCH_207S),
-        arch_300: has(bindings::CPU_FTR_ARCH_300),
-        arch_31: has(bindings::CPU_FTR_ARCH_31),
-        p11_pvr: has(bindings::CPU_FTR_P11_PVR),
-        arch_32: has(bindings::CPU_FTR_ARCH_32),
+        native: Mode::from_pvr_version(Pvr::read().version()),
+        arch_206: CpuFeature::ARCH_206.is_present(),
+        arch_207s: CpuFeature::ARCH_207S.is_present(),
+        arch_300: CpuFeature::ARCH_300.is_present(),
+        arch_31: CpuFeature::ARCH_31.is_present(),
+        p11_pvr: CpuFeature::P11_PVR.is_present(),
+        arch_32: CpuFeature::ARCH_32.is_present(),
     }
 }
 
@@ -107,79 +102,6 @@ impl kernel::fmt::Display for ModeNames {
     }
 }
 
-/// A failed hypervisor call: the `H_*` return code.
-#[derive(Clone, Copy, Debug)]
-struct HcallError(c_long);
-
-/// `H_GUEST_GET_CAPABILITIES`: the capability word of the parent hypervisor
-/// (nested API v2). Fails on a hypervisor without nested API v2.
-fn guest_get_capabilities() -> core::result::Result<u64, HcallError> {
-    let mut caps: c_ulong = 0;
-    // SAFETY: `caps` is a valid, writable `unsigned long` for the duration of
-    // the call; the wrapper retries busy answers and may sleep, which is
-    // allowed in the module-init context this is called from.
-    let rc = unsafe { bindings::plpar_guest_get_capabilities(0, &mut caps) };
-    if rc == bindings::H_SUCCESS as c_long {
-        Ok(caps as u64)
-    } else {
-        Err(HcallError(rc))
-    }
-}
-
-/// The `device_node`s of type "cpu", each held while it is the current one.
-struct CpuNodes {
-    node: *mut bindings::device_node,
-    started: bool,
-}
-
-impl CpuNodes {
-    fn new() -> Self {
-        CpuNodes {
-            node: core::ptr::null_mut(),
-            started: false,
-        }
-    }
-
-    /// Advances to the next CPU node; `false` at the end.
-    fn advance(&mut self) -> bool {
-        if self.started && self.node.is_null() {
-            return false;
-        }
-        self.started = true;
-        // SAFETY: `self.node` is null or a node this iterator holds a
-        // reference to; `of_find_node_by_type()` drops that reference and
-        // returns the next node with a reference taken, or null.
-        self.node = unsafe { bindings::of_find_node_by_type(self.node, c"cpu".as_char_ptr()) };
-        !self.node.is_null()
-    }
-
-    /// The current node's `cpu-version`, if it has one.
-    fn cpu_version(&self) -> Option<u32> {
-        let mut value: u32 = 0;
-        // SAFETY: `self.node` is a node this iterator holds a reference to,
-        // the property name is NUL-terminated and `value` has room for the
-        // one cell asked for.
-        let ret = unsafe {
-            bindings::of_property_read_variable_u32_array(
-                self.node,
-                c"cpu-version".as_char_ptr(),
-                &mut value,
-                1,
-                0,
-            )
-        };
-        (ret == 1).then_some(value)
-    }
-}
-
-impl Drop for CpuNodes {
-    fn drop(&mut self) {
-        // SAFETY: `self.node` is null or a node this iterator holds a
-        // reference to, which is given back here.
-        unsafe { bindings::of_node_put(self.node) };
-    }
-}
-
 /// Learns the modes of a nested API v2 host and returns the capability word to
 /// set with `H_GUEST_SET_CAPABILITIES`.
 ///
@@ -193,15 +115,15 @@ impl Drop for CpuNodes {
 /// from `kvmhv_nested_init()`.
 #[export]
 pub unsafe extern "C" fn kvmhv_compat_nestedv2_caps(capabilities: *mut c_ulong) -> c_long {
-    match guest_get_capabilities() {
+    match hcall::guest_get_capabilities() {
         Ok(caps) => {
             let modes = compat_modes::nested_v2_modes(host_cpu(), caps);
             set_nested("H_GUEST_GET_CAPABILITIES", modes);
             // SAFETY: The caller guarantees that `capabilities` is writable.
             unsafe { *capabilities = modes.to_hcall() as c_ulong };
-            bindings::H_SUCCESS as c_long
+            H_SUCCESS
         }
-        Err(HcallError(rc)) => rc,
+        Err(e) => e.code(),
     }
 }
 
@@ -215,8 +137,9 @@ pub unsafe extern "C" fn kvmhv_compat_nestedv2_caps(capabilities: *mut c_ulong) 
 // Required to be unsafe due to the `#[export]` annotation.
 #[export]
 pub unsafe extern "C" fn kvmhv_compat_nestedv1_caps() -> c_ulong {
-    let mut nodes = CpuNodes::new();
-    let versions = core::iter::from_fn(|| nodes.advance().then(|| nodes.cpu_version()));
+    // Every node of type "cpu", as the C side's for_each_node_by_type().
+    let versions =
+        of::Node::find_by_type(c"cpu").map(|cpu| cpu.property_read_u32(c"cpu-version").ok());
     let modes = compat_modes::nested_v1_modes(host_cpu(), versions);
     set_nested("cpu-version", modes);
     modes.to_hcall() as c_ulong
@@ -258,7 +181,7 @@ pub unsafe extern "C" fn kvmppc_compat_arch_compat_pcr(
 
 /// `struct kvm_ppc_compat_caps` as user space sees it.
 #[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct CompatCaps {
     size: u64,
     flags: u64,
@@ -289,58 +212,28 @@ impl From<ArgError> for Error {
     }
 }
 
-/// Chunk of the tail read at once: a divisor of every page size, so that an
-/// aligned chunk never straddles a page boundary.
-const TAIL_CHUNK: usize = 64;
-
-/// Whether the next `len` bytes of `reader`, which start at user address
-/// `addr`, are all zero.
-///
-/// Reads in order and stops at the first non-zero chunk, in chunks aligned
-/// to [`TAIL_CHUNK`], as `check_zeroed_user()` does with words: a non-zero
-/// byte before an unreadable page is found (`E2BIG`) rather than the page
-/// fault behind it (`EFAULT`).
-fn is_zeroed(reader: &mut UserSliceReader, addr: usize, mut len: usize) -> Result<bool> {
-    let mut buf = [0u8; TAIL_CHUNK];
-    let mut n = TAIL_CHUNK - addr % TAIL_CHUNK;
-    while len > 0 {
-        let chunk = buf.get_mut(..n.min(len)).ok_or(EINVAL)?;
-        reader.read_slice(chunk)?;
-        if chunk.iter().any(|b| *b != 0) {
-            return Ok(false);
-        }
-        len -= chunk.len();
-        n = TAIL_CHUNK;
-    }
-    Ok(true)
-}
-
-/// `KVM_PPC_GET_COMPAT_CAPS`, with the size-versioned struct contract of
-/// `copy_struct_from_user()`: the size is read first, a larger struct is
-/// accepted when its tail is zero, a dirty tail is refused with `E2BIG`
-/// after the kernel's size is written back.
+/// `KVM_PPC_GET_COMPAT_CAPS`: the size is read first and checked, then the
+/// struct of that size as a size-versioned struct (`copy_struct_from_user()`):
+/// a larger one is accepted when its tail is zero, a dirty tail is refused
+/// with `E2BIG` after the kernel's size is written back. The answer is
+/// written the same way (`copy_struct_to_user()`).
 fn get_compat_caps(argp: UserPtr) -> Result {
     let size = UserSlice::new(argp, SIZE_FIELD).reader().read::<u64>()?;
-    let tail = compat_modes::check_size(size, PAGE_SIZE as u64)?;
-    // Both are at most a page by now.
+    compat_modes::check_size(size, PAGE_SIZE as u64)?;
+    // At most a page by now.
     let size = usize::try_from(size).map_err(|_| E2BIG)?;
-    let tail = usize::try_from(tail).map_err(|_| E2BIG)?;
 
     let (mut reader, mut writer) = UserSlice::new(argp, size).reader_writer();
-    // `size` was read above; each byte is read once.
-    reader.skip(SIZE_FIELD)?;
-    // `flags` and `compat_capabilities` (an input of no meaning), at once.
-    let [flags, _] = reader.read::<[u64; 2]>()?;
-    let tail_addr = argp.as_const_ptr().addr().wrapping_add(KERNEL_SIZE);
-    let tail_is_zero = is_zeroed(&mut reader, tail_addr, tail)?;
-
-    if let Err(e) = compat_modes::check_request(tail_is_zero, flags) {
-        if e == ArgError::TooBig {
+    let request = match reader.read_versioned::<CompatCaps>() {
+        Err(e) if e == E2BIG => {
             // Tell user space the size this kernel knows.
             writer.write(&(KERNEL_SIZE as u64))?;
+            return Err(E2BIG);
         }
-        return Err(e.into());
-    }
+        request => request?,
+    };
+    // `compat_capabilities` is an input of no meaning.
+    compat_modes::check_flags(request.flags)?;
 
     let modes = host().reported().ok_or(EINVAL)?;
     let reply = CompatCaps {
@@ -348,13 +241,7 @@ fn get_compat_caps(argp: UserPtr) -> Result {
         flags: 0,
         compat_capabilities: modes.to_uapi(),
     };
-    writer.write(&reply)?;
-    // Zero the tail past the kernel's struct, as copy_struct_to_user() does.
-    let zeros = [0u8; 64];
-    while !writer.is_empty() {
-        let n = writer.len().min(zeros.len());
-        writer.write_slice(zeros.get(..n).ok_or(EINVAL)?)?;
-    }
+    writer.write_versioned(&reply)?;
     Ok(())
 }
 
@@ -371,6 +258,10 @@ pub unsafe extern "C" fn kvmppc_compat_caps_ioctl(argp: *mut c_void) -> c_long {
         Err(e) => e.to_errno() as c_long,
     }
 }
+
+/// `H_SUCCESS`, as `kvmhv_compat_nestedv2_caps` returns it.
+const H_SUCCESS: c_long = 0;
+kernel::static_assert!(H_SUCCESS == bindings::H_SUCCESS as c_long);
 
 // Keep the architecture's numbers of `compat_modes` equal to the C headers'.
 kernel::static_assert!(compat_modes::pvr::ARCH_205 == bindings::PVR_ARCH_205);
@@ -401,7 +292,7 @@ kernel::static_assert!(compat_modes::hcall::CAP_POWER11 == bindings::H_GUEST_CAP
 #[kunit_tests(kvm_hv_compat)]
 mod tests {
     use super::compat_modes::{
-        cases, check_request, check_size, nested_v1_modes, nested_v2_modes, reply_size, ArchLevel,
+        cases, check_flags, check_size, nested_v1_modes, nested_v2_modes, reply_size, ArchLevel,
     };
     use kernel::prelude::*;
 
@@ -453,8 +344,8 @@ mod tests {
         for (i, &(size, want)) in cases::SIZES.iter().enumerate() {
             check!(i, check_size(size, 4096), want);
         }
-        for (i, &(zero, flags, want)) in cases::REQUESTS.iter().enumerate() {
-            check!(i, check_request(zero, flags), want);
+        for (i, &(flags, want)) in cases::FLAGS.iter().enumerate() {
+            check!(i, check_flags(flags), want);
         }
         for (i, &(size, want)) in cases::REPLY_SIZES.iter().enumerate() {
             check!(i, reply_size(size), want);

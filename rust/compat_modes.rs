@@ -478,8 +478,8 @@ pub(crate) enum ArgError {
     /// `EINVAL`: size below the first version, non-zero flags, or no mode
     /// set on this host.
     Invalid,
-    /// `E2BIG`: size above a page, or unknown non-zero fields beyond the
-    /// kernel's struct.
+    /// `E2BIG`: size above a page. (Unknown non-zero fields beyond the
+    /// kernel's struct give `E2BIG` too, from the versioned-struct read.)
     TooBig,
 }
 
@@ -495,14 +495,11 @@ pub(crate) fn check_size(size: u64, page_size: u64) -> Result<u64, ArgError> {
     Ok(size - uapi::SIZE_VER0)
 }
 
-/// The verdict on the fields of the request once its size was accepted and
-/// its tail read: a non-zero tail means user space knows fields this kernel
-/// does not (`E2BIG`, after `size` is set to the kernel's size), non-zero
-/// flags are reserved (`EINVAL`).
-pub(crate) fn check_request(tail_is_zero: bool, flags: u64) -> Result<(), ArgError> {
-    if !tail_is_zero {
-        return Err(ArgError::TooBig);
-    }
+/// The verdict on the request's `flags` once its struct was read: they are
+/// reserved, any bit set is refused (`EINVAL`). A dirty tail was refused
+/// before (`E2BIG`), as copy_struct_from_user() fails before the flags are
+/// looked at.
+pub(crate) fn check_flags(flags: u64) -> Result<(), ArgError> {
     if flags != 0 {
         return Err(ArgError::Invalid);
     }

@@ -403,7 +403,11 @@ def kunit_expected(variant):
 
 # Kconfig option -> KUnit suite it runs.
 KUNIT_SUITES = [("CONFIG_KVM_BOOK3S_HV_COMPAT_KUNIT_TEST", "kvm_hv_compat"),
-                ("CONFIG_KVM_BOOK3S_HV_NESTED_COMPAT_KUNIT_TEST", "kvm_hv_nested_compat")]
+                ("CONFIG_KVM_BOOK3S_HV_NESTED_COMPAT_KUNIT_TEST", "kvm_hv_nested_compat"),
+                # The kernel crate's: the versioned-struct user copies against
+                # real user memory, and every example of the crate (doctests).
+                ("CONFIG_RUST_UACCESS_KUNIT_TEST", "rust_kernel_uaccess"),
+                ("CONFIG_RUST_KERNEL_DOCTESTS", "rust_doctests_kernel")]
 
 
 def judge(variant, sc, progs, text, timed_out, timeout, module=False):

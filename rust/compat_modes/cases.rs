@@ -257,15 +257,12 @@ pub(crate) const SIZES: &[(u64, Result<u64, ArgError>)] = &[
     (u64::MAX, Err(ArgError::TooBig)),
 ];
 
-/// Tail all zero, flags: the verdict.
-pub(crate) const REQUESTS: &[(bool, u64, Result<(), ArgError>)] = &[
-    (true, 0, Ok(())),
-    (true, 1, Err(ArgError::Invalid)),
-    (true, u64::MAX, Err(ArgError::Invalid)),
-    // A dirty tail is reported before bad flags, as copy_struct_from_user()
-    // fails before the flags are looked at.
-    (false, 0, Err(ArgError::TooBig)),
-    (false, 1, Err(ArgError::TooBig)),
+/// `flags`: the verdict.
+pub(crate) const FLAGS: &[(u64, Result<(), ArgError>)] = &[
+    (0, Ok(())),
+    (1, Err(ArgError::Invalid)),
+    (1 << 63, Err(ArgError::Invalid)),
+    (u64::MAX, Err(ArgError::Invalid)),
 ];
 
 /// `size` passed, `size` written back on success.
