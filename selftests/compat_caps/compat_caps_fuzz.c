@@ -34,6 +34,10 @@
  * Random loop: COMPAT_CAPS_FUZZ_ITERS calls (default FUZZ_ITERS), seeded
  * from COMPAT_CAPS_FUZZ_SEED or the clock; the seed is printed first, so a
  * failure replays with both variables set as the failure log says.
+ *
+ * usercopy_faults, usercopy_faults_arch_compat: the same requests, and
+ * KVM_SET_ONE_REG(ARCH_COMPAT), while the kernel's user copies fail on
+ * purpose (fail_usercopy, for this task only; SKIP without it).
  */
 #define __SANE_USERSPACE_TYPES__	/* __u64 is unsigned long long */
 #ifndef _GNU_SOURCE
@@ -420,12 +424,42 @@ static size_t diff_at(const __u8 *a, const __u8 *b, size_t n)
  * After the call: the struct holds what the verdict says, the guard bytes
  * around it are intact. Restores the region. Returns false with a reason.
  */
+/* The guard bytes before and after the struct hold the pattern. */
+static bool check_outside(struct fuzz_ctx *fx, const struct request *r,
+			  char *why, size_t whylen)
+{
+	const struct region *g = &fx->regions[r->kind];
+	size_t laid = req_laid(fx, r);
+	size_t start, end, at;
+
+	start = r->off > GUARD_WINDOW ? r->off - GUARD_WINDOW : 0;
+	at = diff_at(g->w + start, fx->pristine + start, r->off - start);
+	if (at < r->off - start) {
+		snprintf(why, whylen,
+			 "guard byte at struct %zd: expected 0x%02x, got 0x%02x",
+			 (ssize_t)(start + at) - (ssize_t)r->off,
+			 fx->pristine[start + at], g->w[start + at]);
+		return false;
+	}
+	start = r->off + laid;
+	end = start + GUARD_WINDOW < g->len ? start + GUARD_WINDOW : g->len;
+	at = diff_at(g->w + start, fx->pristine + start, end - start);
+	if (at < end - start) {
+		snprintf(why, whylen,
+			 "guard byte at struct + %zu: expected 0x%02x, got 0x%02x",
+			 start + at - r->off,
+			 fx->pristine[start + at], g->w[start + at]);
+		return false;
+	}
+	return true;
+}
+
 static bool check_memory(struct fuzz_ctx *fx, const struct request *r,
 			 const struct verdict *v, char *why, size_t whylen)
 {
 	const struct region *g = &fx->regions[r->kind];
 	size_t laid = req_laid(fx, r);
-	size_t i, n, start, end, at;
+	size_t i, n, end, at;
 	__u64 size = r->size, flags = r->flags, caps = r->caps;
 	__u8 head[SIZE_VER0];
 	bool ok = false;
@@ -477,27 +511,7 @@ static bool check_memory(struct fuzz_ctx *fx, const struct request *r,
 		}
 	}
 
-	/* guard bytes before and after */
-	start = r->off > GUARD_WINDOW ? r->off - GUARD_WINDOW : 0;
-	at = diff_at(g->w + start, fx->pristine + start, r->off - start);
-	if (at < r->off - start) {
-		snprintf(why, whylen,
-			 "guard byte at struct %zd: expected 0x%02x, got 0x%02x",
-			 (ssize_t)(start + at) - (ssize_t)r->off,
-			 fx->pristine[start + at], g->w[start + at]);
-		goto out;
-	}
-	start = r->off + laid;
-	end = start + GUARD_WINDOW < g->len ? start + GUARD_WINDOW : g->len;
-	at = diff_at(g->w + start, fx->pristine + start, end - start);
-	if (at < end - start) {
-		snprintf(why, whylen,
-			 "guard byte at struct + %zu: expected 0x%02x, got 0x%02x",
-			 start + at - r->off,
-			 fx->pristine[start + at], g->w[start + at]);
-		goto out;
-	}
-	ok = true;
+	ok = check_outside(fx, r, why, whylen);
 out:
 	memcpy(p, fx->pristine + r->off, laid);
 	return ok;
@@ -1193,6 +1207,255 @@ TEST_F_TIMEOUT(fuzz, random, FUZZ_TIMEOUT)
 	TH_LOG("%llu calls in %.1f s, seed 0x%016llx", iters,
 	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
 	       seed);
+}
+
+/*
+ * Injected user-copy faults (CONFIG_FAULT_INJECTION_USERCOPY): the kernel's
+ * own copy functions fail on a schedule, for this task only. Each call is
+ * armed for one fault: at the Nth copy of this task (space = N), or at each
+ * copy with a probability until one fails (the position then comes from
+ * the kernel's random numbers, not from a seed). Whatever the schedule, the
+ * answer must be the one the arguments alone give or EFAULT; with the
+ * former, memory is exactly as without a fault; with EFAULT, nothing
+ * outside the struct is written. get_user(), put_user() and clear_user()
+ * do not go through the injection, so which copy is the Nth differs
+ * between implementations; the contract does not.
+ */
+#define FAIL_USERCOPY	"/sys/kernel/debug/fail_usercopy/"
+#define MAKE_IT_FAIL	"/proc/thread-self/make-it-fail"
+
+static int put_str(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	n = write(fd, val, strlen(val));
+	if (n != (ssize_t)strlen(val))
+		err = n < 0 ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+static int fi_set(const char *name, long val)
+{
+	char path[96], buf[32];
+
+	snprintf(path, sizeof(path), FAIL_USERCOPY "%s", name);
+	snprintf(buf, sizeof(buf), "%ld", val);
+	return put_str(path, buf);
+}
+
+static long fi_get(const char *name)
+{
+	char path[96], buf[32] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), FAIL_USERCOPY "%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -2;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 0) : -2;
+}
+
+/* One fault for this task: at its @nth copy, or with @nth 0 at each copy with @percent %. */
+static int fi_arm(unsigned int nth, unsigned int percent)
+{
+	int err;
+
+	err = fi_set("times", 1) ?: fi_set("space", nth) ?:
+	      fi_set("interval", 1) ?: fi_set("probability", nth ? 100 : percent);
+	return err ?: put_str(MAKE_IT_FAIL, "1");
+}
+
+/*
+ * Disarm. Returns 1 if the fault was injected before, 0 if not (or only
+ * into the disarming write itself, which then fails and is retried), -1 on
+ * error.
+ */
+static int fi_disarm(void)
+{
+	int tries, err;
+
+	for (tries = 0; tries < 1000; tries++) {
+		err = put_str(MAKE_IT_FAIL, "0");
+		if (!err)
+			break;
+		if (err != EFAULT)
+			return -1;
+	}
+	if (err)
+		return -1;
+	/* times went from 1 to 0 when the fault was injected */
+	return tries == 0 && fi_get("times") == 0;
+}
+
+static bool fi_setup(struct __test_metadata *_metadata)
+{
+	if (access(FAIL_USERCOPY "times", W_OK) || access(MAKE_IT_FAIL, W_OK))
+		return false;
+	return !fi_set("task-filter", 1) && !fi_set("verbose", 0) &&
+	       !fi_set("times", 0);
+}
+
+struct fi_counts {
+	unsigned long calls, faults, efault, as_args;
+};
+
+/* The schedules: the Nth copy, then 4 probabilistic ones */
+static const unsigned int fi_nth[] = {
+	1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 32, 63, 64, 65, 66, 67, 68, 70, 80,
+};
+
+static const unsigned int fi_percent[] = { 10, 30, 60, 90 };
+#define NR_SCHEDULES	(ARRAY_SIZE(fi_nth) + ARRAY_SIZE(fi_percent))
+
+/* Run @r under schedule @k; false on a broken contract, with the reason. */
+static bool fi_request(struct __test_metadata *_metadata, struct fuzz_ctx *fx,
+		       const struct request *r, unsigned int k,
+		       struct fi_counts *n, char *why, size_t whylen)
+{
+	unsigned int nth = k < ARRAY_SIZE(fi_nth) ? fi_nth[k] : 0;
+	unsigned int pct = nth ? 100 : fi_percent[k - ARRAY_SIZE(fi_nth)];
+	struct verdict want = model(fx, r);
+	const struct region *g = &fx->regions[r->kind];
+	int ret, err, fault;
+	bool ok;
+
+	lay(fx, r);
+	if (fi_arm(nth, pct)) {
+		snprintf(why, whylen, "cannot arm fail_usercopy: %s", strerror(errno));
+		return false;
+	}
+	ret = ioctl(fx->vm_fd, KVM_PPC_GET_COMPAT_CAPS, req_argp(fx, r));
+	err = ret ? errno : 0;
+	fault = fi_disarm();
+	if (fault < 0) {
+		snprintf(why, whylen, "cannot disarm fail_usercopy");
+		return false;
+	}
+	n->calls++;
+	n->faults += fault;
+	if (ret != 0 && ret != -1) {
+		snprintf(why, whylen, "ioctl returned %d", ret);
+		ok = false;
+	} else if (err == want.err) {
+		n->as_args++;
+		ok = check_memory(fx, r, &want, why, whylen);
+	} else if (err == EFAULT && fault) {
+		n->efault++;
+		ok = check_outside(fx, r, why, whylen);
+		memcpy(g->w + r->off, fx->pristine + r->off, req_laid(fx, r));
+	} else {
+		snprintf(why, whylen, "got %s, want %s or (with a fault) EFAULT",
+			 err_name(err), err_name(want.err));
+		memcpy(g->w + r->off, fx->pristine + r->off, req_laid(fx, r));
+		ok = false;
+	}
+	if (!ok)
+		TH_LOG("schedule %s %u%s: %s", nth ? "copy" : "percent",
+		       nth ? nth : pct, fault ? " (fault injected)" : "", why);
+	return ok;
+}
+
+TEST_F(fuzz, usercopy_faults)
+{
+	struct fuzz_ctx *fx = &self->c;
+	size_t page = fx->page;
+	const __u64 sizes[] = { 0, 23, 24, 25, 64, 4096, 4097, page, page + 1, UINT64_MAX };
+	struct fi_counts n = {};
+	char desc[256], why[160];
+	unsigned int i, t, k;
+	struct request r;
+
+	if (!fi_setup(_metadata))
+		SKIP(return, "no fail_usercopy (CONFIG_FAULT_INJECTION_USERCOPY, debugfs)");
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (t = 0; t < 4; t++) {
+			req_init(fx, &r, PTR_NORMAL, sizes[i], t == 3);
+			if (t == 1 || t == 2) {
+				if (r.len <= SIZE_VER0)
+					continue;
+				r.dirty = t == 1 ? SIZE_VER0 : r.len - 1;
+				r.dval = 0x80;
+			}
+			for (k = 0; k < NR_SCHEDULES; k++) {
+				why[0] = '\0';
+				if (!fi_request(_metadata, fx, &r, k, &n, why, sizeof(why))) {
+					TH_LOG("sent: %s", req_str(fx, &r, desc, sizeof(desc)));
+					ASSERT_TRUE(false);
+				}
+			}
+		}
+	}
+	ASSERT_TRUE(check_regions(fx, why, sizeof(why))) TH_LOG("%s", why);
+	TH_LOG("%lu calls, %lu faults injected, %lu answers checked:",
+	       n.calls, n.faults, n.as_args + n.efault);
+	TH_LOG("%lu as the arguments give, %lu EFAULT", n.as_args, n.efault);
+	/* The schedules must have reached the ioctl's copies. */
+	EXPECT_GT(n.efault, 0);
+}
+
+/* KVM_SET_ONE_REG(ARCH_COMPAT) under the same faults: EFAULT changes nothing. */
+TEST_F(fuzz, usercopy_faults_arch_compat)
+{
+	struct fuzz_ctx *fx = &self->c;
+	struct kvm_enable_cap papr = { .cap = KVM_CAP_PPC_PAPR };
+	unsigned long calls = 0, faults = 0, efault = 0;
+	__u32 val, before, after;
+	struct kvm_one_reg set = { .id = KVM_REG_PPC_ARCH_COMPAT,
+				   .addr = (uintptr_t)&val };
+	struct kvm_one_reg get = { .id = KVM_REG_PPC_ARCH_COMPAT,
+				   .addr = (uintptr_t)&after };
+	int vcpu_fd, ret, err, fault, want;
+	unsigned int i, k;
+
+	if (!fi_setup(_metadata))
+		SKIP(return, "no fail_usercopy (CONFIG_FAULT_INJECTION_USERCOPY, debugfs)");
+	vcpu_fd = ioctl(fx->vm_fd, KVM_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu_fd) TH_LOG("KVM_CREATE_VCPU: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(vcpu_fd, KVM_ENABLE_CAP, &papr));
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		want = fx->expect & modes[i].cap ? 0 : EINVAL;
+		for (k = 0; k < NR_SCHEDULES; k++) {
+			get.addr = (uintptr_t)&before;
+			ASSERT_EQ(0, ioctl(vcpu_fd, KVM_GET_ONE_REG, &get));
+			get.addr = (uintptr_t)&after;
+			val = modes[i].pvr;
+			ASSERT_EQ(0, fi_arm(k < ARRAY_SIZE(fi_nth) ? fi_nth[k] : 0,
+					    k < ARRAY_SIZE(fi_nth) ? 100 :
+					    fi_percent[k - ARRAY_SIZE(fi_nth)]));
+			ret = ioctl(vcpu_fd, KVM_SET_ONE_REG, &set);
+			err = ret ? errno : 0;
+			fault = fi_disarm();
+			ASSERT_LE(0, fault);
+			calls++;
+			faults += fault;
+			ASSERT_EQ(0, ioctl(vcpu_fd, KVM_GET_ONE_REG, &get));
+			if (err == EFAULT && fault) {
+				efault++;
+				EXPECT_EQ(before, after)
+					TH_LOG("%s: EFAULT, yet ARCH_COMPAT went 0x%x -> 0x%x",
+					       modes[i].name, before, after);
+				continue;
+			}
+			ASSERT_EQ(want, err)
+				TH_LOG("%s, schedule %u: got %s, want %s or (with a fault) EFAULT",
+				       modes[i].name, k, err_name(err), err_name(want));
+			EXPECT_EQ(err ? before : val, after)
+				TH_LOG("%s: %s, ARCH_COMPAT 0x%x", modes[i].name,
+				       err_name(err), after);
+		}
+	}
+	close(vcpu_fd);
+	TH_LOG("%lu calls, %lu faults injected, %lu answers checked, %lu EFAULT",
+	       calls, faults, calls, efault);
+	EXPECT_GT(efault, 0);
 }
 
 TEST_HARNESS_MAIN
