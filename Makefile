@@ -29,7 +29,7 @@ RUN_CHECKS = $(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RU
 	--scenarios all --run $(subst $(space),,$(CHECK_PROGS)) --client
 
 .PHONY: all setup tree build initramfs l0 check run hosttest lint series series-check series-test \
-	released bench clean
+	released bench kcsan clean
 
 all: tree
 	@$(S)/build.sh $(MAIN_VARIANT)
@@ -95,6 +95,16 @@ series-test: tree l0
 
 check: hosttest lint initramfs l0
 	@$(RUN_CHECKS)
+
+# Not part of make check (one more build): the rust variant under KCSAN,
+# strict, in nested scenarios of both APIs, with the threads test (queries
+# against VM and vcpu churn, the VM-close race) and compat_caps.
+KCSAN_SCENARIOS ?= v2-p10,v2-p11-c10,v1-p10,v1-p11
+kcsan: tree
+	@$(S)/build.sh kcsan
+	@$(S)/initramfs.sh kcsan
+	@$(S)/run.py --variants kcsan --scenarios $(KCSAN_SCENARIOS) \
+		--run compat_caps_threads,compat_caps
 
 # Not a gate: Linux 7.3 as released (the base commit, with only the
 # selftests patch) in every scenario, for the cover letter's comparison.
