@@ -133,6 +133,71 @@ static int not_efault(const struct kptr *k, long ret, const char *call)
 	return 1;
 }
 
+/*
+ * How many of the kernel addresses CALL(ARG, address) did not refuse with
+ * EFAULT, each logged under NAME. ARG is a file descriptor, or unused.
+ */
+static int try_kptrs(const char *name, long (*call)(long arg, unsigned long addr),
+		     long arg)
+{
+	struct kptr *k;
+	int bad = 0;
+	long ret;
+
+	for (k = kptrs; k < kptrs + nr_kptrs; k++) {
+		errno = 0;
+		ret = call(arg, k->addr);
+		bad += not_efault(k, ret, name);
+	}
+	return bad;
+}
+
+static long call_getrlimit(long arg, unsigned long addr)
+{
+	return syscall(SYS_GETRLIMIT, RLIMIT_CORE, addr);
+}
+
+static long call_uname(long arg, unsigned long addr)
+{
+	return syscall(SYS_uname, addr);
+}
+
+static long call_fionread(long fd, unsigned long addr)
+{
+	return ioctl(fd, FIONREAD, addr);
+}
+
+static long call_pdeathsig(long arg, unsigned long addr)
+{
+	return prctl(PR_GET_PDEATHSIG, addr, 0, 0, 0);
+}
+
+static long call_open(long arg, unsigned long addr)
+{
+	long ret = syscall(SYS_openat, AT_FDCWD, addr, O_RDONLY);
+
+	if (ret >= 0)
+		close(ret);
+	return ret;
+}
+
+static long call_get_mempolicy(long arg, unsigned long addr)
+{
+	int mode;
+
+	/*
+	 * A node mask of 1024 bits, longer than the kernel's and shorter than
+	 * a page: its tail is cleared with clear_user() before the nodes are
+	 * copied.
+	 */
+	return syscall(SYS_get_mempolicy, &mode, addr, 1024, NULL, 0);
+}
+
+static long call_ppoll(long arg, unsigned long addr)
+{
+	return syscall(SYS_ppoll, addr, 1, NULL, NULL, 0);
+}
+
 TEST(addresses)
 {
 	struct kptr *k;
@@ -217,30 +282,12 @@ TEST(copy_from_user_ioctl)
 
 TEST(copy_to_user_getrlimit)
 {
-	struct kptr *k;
-	int bad = 0;
-	long ret;
-
-	for (k = kptrs; k < kptrs + nr_kptrs; k++) {
-		errno = 0;
-		ret = syscall(SYS_GETRLIMIT, RLIMIT_CORE, k->addr);
-		bad += not_efault(k, ret, "getrlimit");
-	}
-	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, try_kptrs("getrlimit", call_getrlimit, 0));
 }
 
 TEST(copy_to_user_uname)
 {
-	struct kptr *k;
-	int bad = 0;
-	long ret;
-
-	for (k = kptrs; k < kptrs + nr_kptrs; k++) {
-		errno = 0;
-		ret = syscall(SYS_uname, k->addr);
-		bad += not_efault(k, ret, "uname");
-	}
-	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, try_kptrs("uname", call_uname, 0));
 }
 
 TEST(get_user_fionbio)
@@ -268,17 +315,11 @@ TEST(get_user_fionbio)
 
 TEST(put_user_fionread)
 {
-	struct kptr *k;
-	int fds[2], bad = 0;
-	long ret;
+	int fds[2], bad;
 
 	ASSERT_EQ(0, pipe(fds));
 	ASSERT_EQ(1, write(fds[1], "x", 1));
-	for (k = kptrs; k < kptrs + nr_kptrs; k++) {
-		errno = 0;
-		ret = ioctl(fds[0], FIONREAD, k->addr);
-		bad += not_efault(k, ret, "ioctl(FIONREAD)");
-	}
+	bad = try_kptrs("ioctl(FIONREAD)", call_fionread, fds[0]);
 	close(fds[0]);
 	close(fds[1]);
 	EXPECT_EQ(0, bad);
@@ -286,32 +327,12 @@ TEST(put_user_fionread)
 
 TEST(put_user_prctl)
 {
-	struct kptr *k;
-	int bad = 0;
-	long ret;
-
-	for (k = kptrs; k < kptrs + nr_kptrs; k++) {
-		errno = 0;
-		ret = prctl(PR_GET_PDEATHSIG, k->addr, 0, 0, 0);
-		bad += not_efault(k, ret, "prctl(PR_GET_PDEATHSIG)");
-	}
-	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, try_kptrs("prctl(PR_GET_PDEATHSIG)", call_pdeathsig, 0));
 }
 
 TEST(strncpy_from_user_open)
 {
-	struct kptr *k;
-	int bad = 0;
-	long ret;
-
-	for (k = kptrs; k < kptrs + nr_kptrs; k++) {
-		errno = 0;
-		ret = syscall(SYS_openat, AT_FDCWD, k->addr, O_RDONLY);
-		bad += not_efault(k, ret, "open");
-		if (ret >= 0)
-			close(ret);
-	}
-	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, try_kptrs("open", call_open, 0));
 }
 
 TEST(strncpy_from_user_chdir)
@@ -369,23 +390,11 @@ TEST(strnlen_user_execve)
 
 TEST(clear_user_get_mempolicy)
 {
-	struct kptr *k;
-	int mode, bad = 0;
-	long ret;
+	int mode;
 
-	/*
-	 * A node mask of 1024 bits, longer than the kernel's and shorter than
-	 * a page: its tail is cleared with clear_user() before the nodes are
-	 * copied.
-	 */
 	if (syscall(SYS_get_mempolicy, &mode, NULL, 0, NULL, 0))
 		SKIP(return, "get_mempolicy: %s (no NUMA?)", strerror(errno));
-	for (k = kptrs; k < kptrs + nr_kptrs; k++) {
-		errno = 0;
-		ret = syscall(SYS_get_mempolicy, &mode, k->addr, 1024, NULL, 0);
-		bad += not_efault(k, ret, "get_mempolicy");
-	}
-	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, try_kptrs("get_mempolicy", call_get_mempolicy, 0));
 }
 
 /*
@@ -394,16 +403,7 @@ TEST(clear_user_get_mempolicy)
  */
 TEST(masked_write_poll)
 {
-	struct kptr *k;
-	int bad = 0;
-	long ret;
-
-	for (k = kptrs; k < kptrs + nr_kptrs; k++) {
-		errno = 0;
-		ret = syscall(SYS_ppoll, k->addr, 1, NULL, NULL, 0);
-		bad += not_efault(k, ret, "poll");
-	}
-	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, try_kptrs("poll", call_ppoll, 0));
 }
 
 TEST(masked_write_getdents64)
