@@ -29,7 +29,7 @@ RUN_CHECKS = $(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RU
 	--scenarios all --run $(subst $(space),,$(CHECK_PROGS)) --client
 
 .PHONY: all setup tree build initramfs l0 check run hosttest lint series series-check series-test \
-	released bench kcsan clean
+	released bench kcsan prove-checkers clean
 
 all: tree
 	@$(S)/build.sh $(MAIN_VARIANT)
@@ -60,8 +60,9 @@ run: initramfs l0
 		--scenarios $(SCENARIOS) --run $(subst $(space),,$(CHECK_PROGS)) --client
 
 # The pure decisions of the Rust code (rust/compat_modes.rs), on the host,
-# and the runner's verdicts on the real client (scripts/tests).
-hosttest:
+# and the runner's verdicts (scripts/tests: recorded boots and client runs;
+# the KTAP parser is the tree's tools/testing/kunit/kunit_parser.py).
+hosttest: tree
 	@echo "[make] cargo test of rust/compat_modes.rs on the host"
 	@cd rust && CARGO_TARGET_DIR=$(CURDIR)/out/cargo cargo test --release --offline -q 2>&1 | \
 		grep -v '^$$'
@@ -105,6 +106,12 @@ kcsan: tree
 	@$(S)/initramfs.sh kcsan
 	@$(S)/run.py --variants kcsan --scenarios $(KCSAN_SCENARIOS) \
 		--run compat_caps_threads,compat_caps
+
+# Not part of make check (one more debug build): each kind of kernel report
+# the runner fails a boot on, planted once by a throw-away patch
+# (selftests/prove-checkers, never in the series) and caught under its name.
+prove-checkers: tree l0
+	@$(S)/prove.sh
 
 # Not a gate: Linux 7.3 as released (the base commit, with only the
 # selftests patch) in every scenario, for the cover letter's comparison.

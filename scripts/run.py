@@ -40,13 +40,39 @@ PSERIES_TCG_CAPS = "cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assis
 # applies) and saves SLOF's ~5 s under TCG: half a boot.
 PSERIES_FIRMWARE = "x-vof=on"
 
-# Kernel log lines that fail a boot whatever the tests said.
-KERNEL_TROUBLE = re.compile(
-    r"(WARNING:|BUG:|Oops|Kernel panic|kernel BUG|KASAN|UBSAN|"
-    r"possible circular locking|possible recursive locking|"
-    r"inconsistent lock state|suspicious RCU usage|"
-    r"unreferenced object|Call Trace:)")
-# Lines that match KERNEL_TROUBLE but are expected, each whole and with its
+# The kinds of kernel report that fail a boot whatever the tests said: a
+# line that starts a report, and the name the verdict gives it. The first
+# pattern that matches names the line, so the specific ones come before
+# the general (lockdep's and UBSAN's headers say WARNING, a planted BUG()
+# is followed by an Oops). make prove-checkers plants one bug of each kind
+# and checks that it is named so.
+REPORT_KINDS = [
+    ("sleeping-while-atomic",
+     r"BUG: (sleeping function called from invalid context|scheduling while atomic)"),
+    ("KCSAN", r"BUG: KCSAN: "),
+    ("KASAN", r"BUG: KASAN: |KASAN: "),
+    ("UBSAN", r"UBSAN: "),
+    ("lockdep", r"WARNING: (possible (circular|recursive) locking|inconsistent lock state|"
+                r"suspicious RCU usage|bad unlock balance|held lock freed|"
+                r"lock held when returning)|BUG: (held lock freed|MAX_LOCKDEP)"),
+    ("kmemleak", r"unreferenced object 0x"),
+    ("BUG", r"kernel BUG at "),
+    ("Oops", r"BUG: (Unable to handle kernel|Kernel NULL pointer dereference)|Oops"),
+    ("WARNING", r"WARNING:"),
+    ("panic", r"Kernel panic"),
+    ("BUG", r"BUG:"),
+    # A stack dump that no report above started (dump_stack() on its own).
+    ("stack dump", r"Call Trace:"),
+]
+REPORT_RX = [(kind, re.compile(rx)) for kind, rx in REPORT_KINDS]
+# Reports that are not a failure: what a test asked for. Their stack dump
+# (the Call Trace a few lines below) is theirs too.
+NOT_A_FAILURE = [
+    ("fault-injection", re.compile(r"FAULT_INJECTION: forcing a failure")),
+]
+# How far below its report's first line a Call Trace still belongs to it.
+TRACE_REACH = 100
+# Lines that would start a report but are expected, each whole and with its
 # reason. Nothing else is let through.
 KERNEL_EXPECTED = [
     (re.compile(r"^WARNING: nvram corruption detected: 0-length partition$"),
@@ -55,15 +81,49 @@ KERNEL_EXPECTED = [
 ]
 
 
-def kernel_trouble(text, l2=False):
-    """The kernel log lines that fail a boot. The console of an L2 that the
-    real client booted is printed in the boot's log with each line prefixed
-    L2_PREFIX: those lines are the L2 kernel's (l2=True), not the L1's."""
+def kernel_reports(text, l2=False):
+    """The kernel reports in a log that fail a boot: [(kind, line)], in the
+    order they came. The console of an L2 that the real client booted is
+    printed in the boot's log with each line prefixed L2_PREFIX: those
+    lines are the L2 kernel's (l2=True), not the L1's."""
     lines = (l for l in text.splitlines() if l.startswith(L2_PREFIX) == l2)
     lines = (l[len(L2_PREFIX):] if l2 else l for l in lines)
-    lines = (l.strip() for l in lines)
-    return [l for l in lines if KERNEL_TROUBLE.search(l)
-            and not any(rx.match(l) for rx, _ in KERNEL_EXPECTED)]
+    reports = []
+    since_report = TRACE_REACH + 1	# lines since the last report's first
+    for line in (l.strip() for l in lines):
+        since_report += 1
+        if any(rx.match(line) for rx, _ in KERNEL_EXPECTED):
+            continue
+        if any(rx.search(line) for _, rx in NOT_A_FAILURE):
+            since_report = 0
+            continue
+        kind = next((k for k, rx in REPORT_RX if rx.search(line)), None)
+        if kind is None:
+            continue
+        if kind == "stack dump" and since_report <= TRACE_REACH:
+            continue
+        # One report is one line: the lines of a report that matches
+        # another kind (the Oops after a kernel BUG, the panic after
+        # either) are reports of their own, as the kernel counts them.
+        reports.append((kind, line))
+        since_report = 0
+    return reports
+
+
+def kernel_trouble(text, l2=False):
+    """The lines of kernel_reports()."""
+    return [line for _, line in kernel_reports(text, l2)]
+
+
+def trouble_reason(reports):
+    """A verdict's reason for a log's reports: the first, named by kind,
+    and the kinds of the others."""
+    kind, line = reports[0]
+    more = ""
+    if len(reports) > 1:
+        others = sorted({k for k, _ in reports[1:]})
+        more = f" (and {len(reports) - 1} more: {', '.join(others)})"
+    return f"[{kind}] {line}{more}"
 
 
 @dataclass
@@ -102,7 +162,7 @@ def load_scenarios(path):
     return out
 
 
-def qemu_cmd(variant, sc, run, module):
+def qemu_cmd(variant, sc, run, module, append_more=()):
     obj = os.path.join(OUT, variant)
     append = ["console=hvc0", "rdinit=/init", "panic=-1", "oops=panic",
               f"kpc.api={sc.api}", f"kpc.expect={','.join(sc.expect)}",
@@ -110,6 +170,7 @@ def qemu_cmd(variant, sc, run, module):
               f"kpc.run={','.join(run)}"]
     if module:
         append.append("kpc.module=1")
+    append += append_more
     # The real client (QEMU inside the guest) gives its L2 512 MiB.
     client = any(p.startswith(CLIENT_PROG) for p in run)
     if sc.machine.startswith("powernv"):
@@ -206,7 +267,7 @@ def judge_client(sc, prog, output):
         return {case: ("skip", "no nesting: no KVM-HV for QEMU")}
     if end == "timeout":
         return {case: ("fail", f"L2 hung: {got}")}
-    trouble = kernel_trouble(output, l2=True)
+    trouble = kernel_reports(output, l2=True)
     if want == "qemu-dawr1":
         if ran or cas or end != "exited" or "DAWR1 not supported by KVM" not in output:
             return {case: ("fail", "expected QEMU to refuse to start (DAWR1 not "
@@ -224,11 +285,8 @@ def judge_client(sc, prog, output):
     if not version or set(version.group(1).split()) != {LOGICAL_PVR[mode]}:
         return {case: ("fail", f"expected cpu-version {LOGICAL_PVR[mode]}: {got}")}
     if trouble:
-        return {case: ("fail", f"L2 kernel: {trouble[0]}")}
+        return {case: ("fail", f"L2 kernel: {trouble_reason(trouble)}")}
     return {case: ("pass", "")}
-
-KTAP_RESULT = re.compile(r"^(not ok|ok) (\d+) ?-? ?([^#]*?)\s*(#\s*(.*))?$")
-
 
 # kselftest_harness.h's report of a failed EXPECT/ASSERT:
 # "# file.c:LINE:case:Expected a (1) == b (2)", then its TH_LOG lines.
@@ -262,28 +320,54 @@ def failure_reason(lines):
     return ""
 
 
-def parse_ktap(text):
-    """Top-level results of one KTAP document: {name: (status, reason)}.
-    A failure without a directive gets the harness's report as its reason."""
+# The kernel's KTAP parser (tools/testing/kunit/kunit_parser.py, which
+# kunit.py uses), from the tree the kernels are built from: the runner
+# parses KUnit's output and the kselftests' with it.
+def kunit_parser():
+    tree = os.environ.get("KPC_TREE") or os.path.join(OUT, "linux")
+    tool = os.path.join(tree, "tools", "testing", "kunit")
+    if not os.path.exists(os.path.join(tool, "kunit_parser.py")):
+        tool = os.path.join(TOP, "out", "linux", "tools", "testing", "kunit")
+    if not os.path.exists(os.path.join(tool, "kunit_parser.py")):
+        sys.exit(f"run.py: no kunit_parser.py in {tool}: make tree first")
+    if tool not in sys.path:
+        sys.path.insert(0, tool)
+    import kunit_parser  # pylint: disable=import-outside-toplevel
+    import kunit_printer  # pylint: disable=import-outside-toplevel
+    return kunit_parser, kunit_printer.Printer(print=False)
+
+
+def ktap_status(test):
+    """One kunit_parser Test as (status, reason); reason: a skip's or a
+    failure's (the harness's report among the lines before its result)."""
+    st = test.status.name
+    if st == "SUCCESS":
+        return ("pass", "")
+    if st == "SKIPPED":
+        return ("skip", test.skip_reason.strip())
+    if st == "FAILURE":
+        return ("fail", failure_reason(test.log))
+    if st == "NO_TESTS":
+        return ("fail", "no results")
+    return ("fail", "no result: the stream ended before it (crash?)")
+
+
+def ktap_cases(test):
+    """The subtests of a kunit_parser Test: {name: (status, reason)}. A
+    result that the plan promised but the stream never gave is a case of
+    its own, '(missing N)', that fails."""
     cases = {}
-    since = []	# output lines since the previous result
-    for line in text.splitlines():
-        line = line.rstrip()
-        m = KTAP_RESULT.match(line)
-        if not m:
-            since.append(line)
-            continue
-        ok, num, name, _, directive = m.groups()
-        name = name or f"test{num}"
-        directive = directive or ""
-        if directive.upper().startswith("SKIP"):
-            cases[name] = ("skip", directive[4:].strip())
-        elif ok == "ok":
-            cases[name] = ("pass", "")
-        else:
-            cases[name] = ("fail", directive or failure_reason(since))
-        since = []
+    for num, sub in enumerate(test.subtests, 1):
+        name = sub.name.strip() or f"(missing {num})"
+        cases[name] = ktap_status(sub)
     return cases
+
+
+def parse_ktap(text):
+    """Top-level results of one KTAP document (a kselftest's output):
+    {name: (status, reason)}, parsed by the kernel's kunit_parser."""
+    kp, printer = kunit_parser()
+    return ktap_cases(kp.parse_run_tests(text.splitlines(), printer))
 
 
 def run_qemu(cmd, timeout):
@@ -322,9 +406,11 @@ def run_qemu(cmd, timeout):
     return text, not finished
 
 
-def boot(variant, sc, progs, module, timeout, logdir):
-    cmd = qemu_cmd(variant, sc, progs, module)
-    log = os.path.join(logdir, f"{sc.name}.log")
+def boot(variant, sc, progs, module, timeout, logdir, append_more=(), name=None):
+    """Boot VARIANT in SC with PROGS, log to LOGDIR/NAME.log (NAME: the
+    scenario's) and judge it: (results, seconds, log)."""
+    cmd = qemu_cmd(variant, sc, progs, module, append_more)
+    log = os.path.join(logdir, f"{name or sc.name}.log")
     start = time.monotonic()
     text, timed_out = run_qemu(cmd, timeout)
     elapsed = time.monotonic() - start
@@ -360,30 +446,19 @@ def judge_sample(sc, prog, output, rc):
     return ("pass", "")
 
 
-KUNIT_SUBTEST = re.compile(r"^\s+# Subtest: (\S+)")
-KUNIT_CASE = re.compile(r"^\s+(not ok|ok) \d+ (\S+)(.*)$")
-KUNIT_SUITE_END = re.compile(r"^(not ok|ok) \d+ (\S+)")
-
-
 def parse_kunit(text):
-    """KUnit suites in a boot log: {suite: {case: "pass"|"fail"|"skip"}}."""
-    suites, current = {}, None
-    for line in text.splitlines():
-        m = KUNIT_SUBTEST.match(line)
-        if m:
-            current = suites.setdefault(m.group(1), {})
+    """KUnit suites in a boot log: {suite: {case: (status, reason)}}. Each
+    KTAP document that starts at the beginning of a line (the boot's, and
+    one per module whose init runs suites) is parsed by kunit_parser."""
+    kp, printer = kunit_parser()
+    lines = text.splitlines()
+    suites = {}
+    for i, line in enumerate(lines):
+        if not line.startswith("KTAP version "):
             continue
-        if current is None:
-            continue
-        m = KUNIT_CASE.match(line)
-        if m:
-            ok, name, rest = m.groups()
-            st = "skip" if "# SKIP" in rest else ("pass" if ok == "ok" else "fail")
-            current[name] = st
-            continue
-        m = KUNIT_SUITE_END.match(line)
-        if m and m.group(2) in suites:
-            current = None
+        for suite in kp.parse_run_tests(lines[i:], printer).subtests:
+            if suite.name.strip():
+                suites[suite.name.strip()] = ktap_cases(suite)
     return suites
 
 
@@ -448,12 +523,12 @@ def judge(variant, sc, progs, text, timed_out, timeout, module=False):
             if not cases:
                 r.cases[suite] = ("fail", "KUnit suite did not run")
                 continue
-            bad = [c for c, st in cases.items() if st != "pass"]
+            bad = [c for c, (st, _) in cases.items() if st != "pass"]
             r.cases[suite] = (("fail", "failed: " + " ".join(bad)) if bad
                               else ("pass", ""))
             r.output += f"{suite}: {len(cases) - len(bad)}/{len(cases)} passed\n"
         results.append(r)
-    trouble = kernel_trouble(text)
+    trouble = kernel_reports(text)
     booted = "KPC-BOOTED" in text
     for prog in progs:
         r = Result(variant, sc.name, prog)
@@ -468,15 +543,16 @@ def judge(variant, sc, progs, text, timed_out, timeout, module=False):
         else:
             r.output = m.group(1)
             rc = int(m.group(2))
-            r.cases = parse_ktap(r.output)
             if prog.startswith("kvm_compat_caps"):
                 r.cases = {"sample": judge_sample(sc, prog, r.output, rc)}
             elif prog.startswith(CLIENT_PROG):
                 r.cases = judge_client(sc, prog, r.output)
-            elif not r.cases:
-                r.cases["(run)"] = ("fail", f"no KTAP results, exit {rc}")
-            elif rc not in (0, 4) and not any(s == "fail" for s, _ in r.cases.values()):
-                r.cases["(exit)"] = ("fail", f"exit {rc} with no failing case")
+            else:
+                r.cases = parse_ktap(r.output)
+                if not r.cases:
+                    r.cases["(run)"] = ("fail", f"no KTAP results, exit {rc}")
+                elif rc not in (0, 4) and not any(s == "fail" for s, _ in r.cases.values()):
+                    r.cases["(exit)"] = ("fail", f"exit {rc} with no failing case")
             if sc.api == "none":
                 # Without nesting there is nothing to test: every case must
                 # skip, and say why. A pass here would mean a VM was created.
@@ -484,8 +560,17 @@ def judge(variant, sc, progs, text, timed_out, timeout, module=False):
                     if st != "skip" and prog.startswith("compat_caps"):
                         r.cases[name] = ("fail", f"expected SKIP without nesting, got {st}")
         if trouble:
-            r.cases["(kernel log)"] = ("fail", trouble[0])
+            r.cases["(kernel log)"] = ("fail", trouble_reason(trouble))
         results.append(r)
+    # /init's last word: what comes after the programs (the kmemleak scan,
+    # the power-off) must have run too. A boot that stopped short of it
+    # without timing out (QEMU or the kernel died) fails on the last
+    # program that started.
+    if progs and booted and not timed_out and not re.search(r"^KPC-DONE$", text, re.M):
+        started = [r for r in results if r.prog in progs
+                   and re.search(rf"^KPC-BEGIN {re.escape(r.prog)}$", text, re.M)]
+        last = (started or [r for r in results if r.prog in progs])[-1]
+        last.cases["(end)"] = ("fail", "the boot ended before KPC-DONE")
     return results
 
 
