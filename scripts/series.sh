@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The two patch series, as they would be sent: the uaccess fix
-# (patches-uaccess/, out/series-uaccess) and the project's series (patches/,
-# out/series), which builds on it:
-#   series.sh make    out/series{-uaccess,}/*.patch and the cover letters
+# The patch series, as they would be sent: the prerequisites (PREREQS in
+# versions.sh: patches-NAME/, out/series-NAME) and the project's series
+# (patches/, out/series), which builds on them:
+#   series.sh make    out/series{-NAME,}/*.patch and the cover letters
 #   series.sh lint    checkpatch --strict on every patch, rustfmt on the Rust
 #                     sources (the cheap checks; also run by make check)
 #   series.sh check   lint, then every patch applied in order on a clean 7.3
@@ -22,16 +22,28 @@ say() { printf '[series] %s\n' "$*"; }
 patches_in() { find "$1" -maxdepth 1 -name 'v1-[0-9][0-9][0-9][0-9]-*.patch' ! -name 'v1-0000-*' | sort; }
 die() { printf '[series] error: %s\n' "$*" >&2; exit 1; }
 
-# format-patch of both series into $1-uaccess and $1 (cover letters
-# included), version 1. The project's series names the uaccess patches as
-# its prerequisites (prerequisite-patch-id) and 7.3 as its base.
+# format-patch of every series into $1-NAME and $1, version 1, with a
+# cover letter where the series has one (patches-NAME/cover-letter; a
+# single patch goes without). Each series names the ones before it as its
+# prerequisites (prerequisite-patch-id) and 7.3 as its base.
 format() {
-	rm -rf "$1" "$1-uaccess"
-	git -C "$tree" format-patch -q --cover-letter --base=base -v1 -o "$1-uaccess" base..uaccess
-	git -C "$tree" format-patch -q --cover-letter --base=base -v1 -o "$1" uaccess..series
+	local prev=base s cover
+	rm -rf "$1"
+	for s in $PREREQS; do
+		rm -rf "${1:?}-$s"
+		cover=
+		[ ! -f "$TOP/patches-$s/cover-letter" ] || cover=--cover-letter
+		git -C "$tree" format-patch -q $cover --base=base -v1 -o "$1-$s" "$prev..$s"
+		prev=$s
+	done
+	git -C "$tree" format-patch -q --cover-letter --base=base -v1 -o "$1" "$prev..series"
 }
-# The patches of both series, in the order they apply.
-all_patches() { patches_in "$1-uaccess"; patches_in "$1"; }
+# The patches of every series, in the order they apply.
+all_patches() {
+	local s
+	for s in $PREREQS; do patches_in "$1-$s"; done
+	patches_in "$1"
+}
 
 kmake() {	# objdir, args...
 	local obj=$1
@@ -44,7 +56,7 @@ kmake() {	# objdir, args...
 lint() {
 	local dir=$OUT/series-lint bad=0 out
 	format "$dir"
-	say "checkpatch --strict on $(all_patches "$dir" | wc -l) patches (uaccess, then the series)"
+	say "checkpatch --strict on $(all_patches "$dir" | wc -l) patches (${PREREQS// /, }, then the series)"
 	local allowed
 	allowed=$(grep -v -e '^#' -e '^$' "$TOP/patches/checkpatch-allowed" | cut -f1 | paste -sd'|')
 	for p in $(all_patches "$dir"); do
@@ -70,10 +82,13 @@ cover() {
 	format "$dir"
 	python3 "$TOP/scripts/cover_letter.py" "$TOP/patches/cover-letter" "$summary" \
 		"$dir/v1-0000-cover-letter.patch"
-	python3 "$TOP/scripts/cover_letter.py" "$TOP/patches-uaccess/cover-letter" - \
-		"$dir-uaccess/v1-0000-cover-letter.patch"
-	local d
-	for d in "$dir-uaccess" "$dir"; do
+	local s d
+	for s in $PREREQS; do
+		[ ! -f "$TOP/patches-$s/cover-letter" ] ||
+			python3 "$TOP/scripts/cover_letter.py" "$TOP/patches-$s/cover-letter" - \
+				"$dir-$s/v1-0000-cover-letter.patch"
+	done
+	for d in $(for s in $PREREQS; do echo "$dir-$s"; done) "$dir"; do
 		say "$(ls "$d" | wc -l) files in ${d#"$TOP"/}:"
 		ls "$d" | sed 's/^/  /'
 	done
@@ -144,14 +159,17 @@ check() {
 am() {
 	local dir=$OUT/series wt=$OUT/am/linux p
 	[ -n "$(patches_in "$dir" 2>/dev/null)" ] || die "no patches in $dir: run make series"
-	[ -n "$(patches_in "$dir-uaccess" 2>/dev/null)" ] ||
-		die "no patches in $dir-uaccess: run make series"
+	local s
+	for s in $PREREQS; do
+		[ -n "$(patches_in "$dir-$s" 2>/dev/null)" ] ||
+			die "no patches in $dir-$s: run make series"
+	done
 	base_worktree "$wt"
 	for p in $(all_patches "$dir"); do
 		am_one "$wt" "$p"
 		say "  git am $(basename "$p"): ok"
 	done
-	say "out/am/linux: 7.3 + out/series-uaccess + out/series ($(git -C "$wt" rev-list --count base..HEAD) commits)"
+	say "out/am/linux: 7.3 + ${PREREQS// / + } + out/series ($(git -C "$wt" rev-list --count base..HEAD) commits)"
 }
 
 case "${1:-}" in

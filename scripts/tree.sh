@@ -3,9 +3,10 @@
 #
 # Prepare the kernel tree at out/linux: Debian's linux-source-7.3 unpacked into
 # a git repository with one base commit (tag "base"), and on top of it, one
-# commit per step, two series: the uaccess fix (patches-uaccess/*/, branch
-# "uaccess"), then the project's series (patches/*/, branch "series"), which
-# builds on it.
+# commit per step: first the prerequisite series (PREREQS in versions.sh:
+# patches-uaccess/, the uaccess fix, branch "uaccess"; patches-irq-replay/,
+# the lockdep fix for replayed interrupts, branch "irq-replay"), then the
+# project's series (patches/*/, branch "series"), which builds on them.
 #
 # A step is a directory patches/NNNN-slug/ holding:
 #   message   the commit message (subject on the first line)
@@ -47,7 +48,7 @@ fi
 # Everything the series is made of, hashed.
 inputs() {
 	local d
-	for d in "$TOP"/patches-uaccess/*/ "$TOP"/patches/*/; do
+	for d in $(for s in $PREREQS; do echo "$TOP/patches-$s/"*/; done) "$TOP"/patches/*/; do
 		[ -d "$d" ] || continue
 		echo "== $d"
 		cat "$d/message"
@@ -68,14 +69,16 @@ fi
 
 g checkout -q -f -B series base
 g clean -q -fdx
-for series in patches-uaccess patches; do
-	say "applying $series/"
-	for d in "$TOP/$series"/*/; do
+for series in $PREREQS series; do
+	dir=patches-$series
+	[ "$series" != series ] || dir=patches
+	say "applying $dir/"
+	for d in "$TOP/$dir"/*/; do
 		[ -d "$d" ] || continue
 		place_patch "$d" "$tree" || die "$(basename "$d")/glue.diff does not apply"
 		g commit -q -s -F "$d/message" || die "$(basename "$d") made no change"
 		say "  $(g log -1 --format=%s)"
 	done
-	[ $series != patches-uaccess ] || g branch -q -f uaccess HEAD
+	[ "$series" = series ] || g branch -q -f "$series" HEAD
 done
 echo "$hash" >"$stamp"
