@@ -22,8 +22,7 @@ SCENARIOS = {s.name: s for s in run.load_scenarios(
 
 # The KUnit suites each recorded variant's configuration ran at boot.
 SUITES = {"c": ["kvm_hv_nested_compat"],
-          "debug": ["kvm_hv_compat", "kvm_hv_nested_compat", "rust_kernel_uaccess",
-                    "rust_doctests_kernel"]}
+          "debug": ["kvm_hv_compat", "rust_kernel_uaccess", "rust_doctests_kernel"]}
 
 
 def recorded(name):
@@ -203,6 +202,53 @@ class KernelReports(unittest.TestCase):
         f = failures(judge(text, "c", "v2-p10"))
         self.assertEqual({c for _, c in f}, {"(kernel log)"})
         self.assertTrue(all(why.startswith("[UBSAN] ") for why in f.values()))
+
+
+class Splats(unittest.TestCase):
+    """make prove-checkers' boots: the debug variant in v2-p10 with one bug
+    planted (kpc_prove=KIND) at the first KVM_PPC_GET_COMPAT_CAPS."""
+
+    # kpc_prove=KIND, the kind the runner must name the boot's first report
+    # (None: the boot passes), and the programs that fail on it.
+    CASES = [
+        ("warning", "WARNING"),
+        ("bug", "BUG"),
+        ("oops", "Oops"),
+        ("ubsan", "UBSAN"),
+        ("lockdep", "lockdep"),
+        ("atomic-sleep", "sleeping-while-atomic"),
+        ("kmemleak", "kmemleak"),
+        ("fault-injection", None),
+        ("none", None),
+    ]
+
+    def test_each_planted_bug_is_named(self):
+        for planted, kind in self.CASES:
+            with self.subTest(planted=planted):
+                text = recorded(f"prove-{planted}")
+                self.assertIn(f"kpc_prove={planted}", text.splitlines()[0])
+                v = judge(text, "debug", "v2-p10", module=True)
+                f = failures(v)
+                if kind is None:
+                    self.assertEqual(f, {})
+                    self.assertEqual(set(v), {"insmod", "kunit", "compat_caps"})
+                    continue
+                why = f[("compat_caps", "(kernel log)")]
+                self.assertTrue(why.startswith(f"[{kind}] "), why)
+
+    def test_fault_injection_report_is_in_the_log(self):
+        # Its stack dump is let through, not merely absent.
+        text = recorded("prove-fault-injection")
+        self.assertRegex(text, r"FAULT_INJECTION: forcing a failure\.\n(.*\n){0,12}Call Trace:")
+        self.assertEqual(run.kernel_reports(text), [])
+
+    def test_a_planted_bug_in_a_boot_that_must_pass(self):
+        # The same report after KPC-DONE (kmemleak's scan comes late) fails
+        # all the same.
+        text = recorded("prove-none").replace(
+            "KPC-DONE", "unreferenced object 0xc000000003968e00 (size 512):\nKPC-DONE")
+        f = failures(judge(text, "debug", "v2-p10", module=True))
+        self.assertTrue(f[("compat_caps", "(kernel log)")].startswith("[kmemleak] "))
 
 
 class ListedDifferences(unittest.TestCase):
