@@ -777,6 +777,7 @@ def main():
             print(r.output.rstrip())
     print_table(results)
     print_parity(results, variants)
+    print_faults(results)
     write_summary(results, [(v, s, d) for v, s, d, _ in jobs])
 
     counts = {"pass": 0, "fail": 0, "skip": 0, "xfail": 0}
@@ -792,6 +793,36 @@ def main():
         print("(a report, not a verdict: the failures above are not counted)")
         return 0 if results else 1
     return 1 if counts["fail"] or not results else 0
+
+
+# compat_caps_fuzz's injected user-copy faults: "N calls, N faults
+# injected, N answers checked" of each of its two fault tests.
+FAULT_FIGURES = re.compile(r"^# compat_caps_fuzz\.c:\d+:(usercopy_faults\w*):(\d+) calls, "
+                           r"(\d+) faults injected, (\d+) answers checked", re.M)
+
+
+def print_faults(results):
+    """The figures of the injected user-copy faults, per boot: calls made,
+    faults injected into them, answers checked."""
+    rows = []
+    for r in results:
+        if r.prog != "compat_caps_fuzz":
+            continue
+        got = {m.group(1): m.groups()[1:] for m in FAULT_FIGURES.finditer(r.output)}
+        if got:
+            rows.append((r.variant, r.scenario, got))
+    if not rows:
+        return
+    tests = ["usercopy_faults", "usercopy_faults_arch_compat"]
+    print("injected user-copy faults (compat_caps_fuzz): calls / faults injected / "
+          "answers checked")
+    head = ["variant", "scenario", "GET_COMPAT_CAPS", "SET_ONE_REG(ARCH_COMPAT)"]
+    table = [[v, s] + ["/".join(got[t]) if t in got else "-" for t in tests]
+             for v, s, got in rows]
+    widths = [max(len(x) for x in col) for col in zip(head, *table)]
+    for line in [head] + table:
+        print("  ".join(x.ljust(w) for x, w in zip(line, widths)).rstrip())
+    print()
 
 
 def print_table(results):
