@@ -115,10 +115,52 @@ if [ ! -f "$obj/vmlinux" ]; then
 fi
 targets="vmlinux"
 grep -q '^CONFIG_MODULES=y' "$obj/.config" && targets="$targets modules"
+
+# How far the build is: the objects it has written so far, out of the
+# number a whole build of this variant wrote last time on this machine
+# (kept in the cache), and the time taken. On a terminal one line that
+# updates; otherwise (CI, a log) a line every 30 seconds.
+objcount=$CACHE/objcount-$variant
+progress() {
+	local total n pct line shown=0
+	total=$(cat "$objcount" 2>/dev/null || echo 0)
+	while sleep 2; do
+		n=$(find "$obj" -name '*.o' -newer "$obj/.build-start" 2>/dev/null | wc -l)
+		pct=
+		[ "$total" -gt 0 ] && pct=" of about $total ($((n * 100 / total > 99 ? 99 : n * 100 / total)) %)"
+		line=$(printf '[build %s] %d objects built%s, %d:%02d' "$variant" "$n" "$pct" \
+			$((SECONDS / 60)) $((SECONDS % 60)))
+		if [ -t 1 ]; then
+			printf '\r%s ' "$line"
+			shown=1
+		elif [ $((SECONDS - shown)) -ge 30 ]; then
+			echo "$line"
+			shown=$SECONDS
+		fi
+	done
+}
+touch "$obj/.build-start"
+SECONDS=0
+progress &
+progress_pid=$!
+# shellcheck disable=SC2064
+trap "kill $progress_pid 2>/dev/null" EXIT
 # The full output goes to build.log (rustc's notes on powerpc target
 # features alone are pages); its end is shown when the build fails.
+status=0
 # shellcheck disable=SC2086
-if ! kmake -j"$(($(nproc) + 1))" $targets >"$obj/build.log" 2>&1; then
+kmake -j"$(($(nproc) + 1))" $targets >"$obj/build.log" 2>&1 || status=$?
+kill $progress_pid 2>/dev/null
+wait $progress_pid 2>/dev/null || true
+[ -t 1 ] && printf '\r\033[K'
+built=$(find "$obj" -name '*.o' -newer "$obj/.build-start" | wc -l)
+if [ $status = 0 ]; then
+	# A whole build (no vmlinux before, or everything rebuilt) sets the
+	# count the next one measures itself against.
+	[ "$built" -lt "$(cat "$objcount" 2>/dev/null || echo 0)" ] || echo "$built" >"$objcount"
+	[ "$built" = 0 ] || say "$built objects built in $((SECONDS / 60)):$(printf %02d $((SECONDS % 60)))"
+fi
+if [ $status != 0 ]; then
 	grep -v -e '^ *|' -e '^ *= note' -e '^ *= help' -e 'target-feature' \
 		-e '^warning: [0-9]* warnings emitted' -e '^$' "$obj/build.log" | tail -40
 	die "kernel build failed (full log: ${obj#"$TOP"/}/build.log)"
