@@ -2,13 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0
 """make bench: the compat-mode interface's cost, Rust against C.
 
-Boots the variants one after the other (never two at once, so that they do
-not share the two cores), alternating c, rust, c, rust, ... in one scenario,
-runs selftests/bench/compat_caps_bench.c in each boot and prints the median
-nanoseconds per call with the ratio rust/c. KVM_CHECK_EXTENSION is the
-floor: its ratio shows how much the two boots differ for reasons that have
-nothing to do with the code compared. Then the text size of the objects
-that hold the feature in each variant. Not a pass/fail gate.
+First, instructions per call (selftests/bench/compat_caps_count.c: the
+guest's PMU through perf_event_open(), user and kernel, the fewest of many
+batches of calls): each variant booted --boots times, c and rust
+alternating; the counts of the boots must agree, and the table says when
+they do not. KVM_CHECK_EXTENSION is the floor (an ioctl on a VM fd that
+runs no code of either implementation); the floor-subtracted ratio compares
+what the two implementations add to it.
+
+Then, secondary, nanoseconds per call (selftests/bench/compat_caps_bench.c),
+median of rounds, in the same boots: on a shared machine under TCG only the
+ratio means anything, and it moves between runs.
+
+Last, the bytes of the feature: text and data of the objects that hold it
+(arch/powerpc/kvm/ powerpc.o, book3s_hv.o, book3s_hv_nested.o and, in the
+Rust kernel, book3s_hv_compat.o), the Rust object without its KUnit suite
+(the symbols of its tests module and their statics), and the Rust object
+by symbol. Not a pass/fail gate.
 """
 
 import argparse
@@ -25,41 +35,102 @@ OBJECTS = ["arch/powerpc/kvm/powerpc.o", "arch/powerpc/kvm/book3s_hv.o",
            "arch/powerpc/kvm/book3s_hv_nested.o", "arch/powerpc/kvm/book3s_hv_compat.o"]
 METRICS = ["check_extension", "get_compat_caps", "set_one_reg"]
 LINE = re.compile(r"^bench round=\d+ " + " ".join(rf"{m}=(\d+)" for m in METRICS))
+COUNT = re.compile(r"^count op=(\S+) per_call=(\d+) min=(\d+) empty=(\d+) "
+                   r"batches=(\d+) at_min=(\d+)$")
+# compat_caps_count's operations, as the table shows them.
+COUNT_OPS = [("check_extension", "KVM_CHECK_EXTENSION (floor)"),
+             ("get_compat_caps_24", "GET_COMPAT_CAPS size 24"),
+             ("get_compat_caps_4096", "GET_COMPAT_CAPS size 4096"),
+             ("set_one_reg_accepted", "SET_ONE_REG accepted"),
+             ("set_one_reg_refused", "SET_ONE_REG refused")]
 
 
-def one_boot(variant, sc, calls, rounds, timeout):
-    cmd = run.qemu_cmd(variant, sc, [f"compat_caps_bench:{calls}:{rounds}"], False)
+def one_boot(variant, sc, calls, rounds, batches, timeout):
+    """One boot running both programs: ({op: (per_call, at_min, batches)},
+    [timing rows])."""
+    progs = [f"compat_caps_count:{batches}", f"compat_caps_bench:{calls}:{rounds}"]
+    cmd = run.qemu_cmd(variant, sc, progs, False)
     text, timed_out = run.run_qemu(cmd, timeout)
+    log = os.path.join(run.OUT, "logs", f"bench-{variant}.log")
+    with open(log, "w", encoding="utf-8") as f:
+        f.write(text)
+    counts = {m.group(1): (int(m.group(2)), int(m.group(6)), int(m.group(5)))
+              for m in map(COUNT.match, text.splitlines()) if m}
     rows = [tuple(int(x) for x in m.groups())
             for m in map(LINE.match, text.splitlines()) if m]
-    if timed_out or not rows:
-        log = os.path.join(run.OUT, "logs", f"bench-{variant}.log")
-        with open(log, "w", encoding="utf-8") as f:
-            f.write(text)
+    if timed_out or not rows or set(counts) < {op for op, _ in COUNT_OPS}:
         sys.exit(f"bench.py: no result from {variant} (log: {log})")
     # The first round warms caches up; keep the others.
-    return rows[1:] if len(rows) > 1 else rows
+    return counts, (rows[1:] if len(rows) > 1 else rows)
 
 
-def text_size(variant):
-    sizes = {}
+LLVM = "/usr/lib/llvm-19/bin/"
+
+
+def symbols(path):
+    """[(size, type, name)] of an object's defined symbols, demangled."""
+    out = subprocess.run([LLVM + "llvm-nm", "-S", "--defined-only", "--demangle", path],
+                         check=True, capture_output=True, text=True).stdout
+    syms = []
+    for line in out.splitlines():
+        parts = line.split(None, 3)
+        if len(parts) == 4:
+            syms.append((int(parts[1], 16), parts[2], parts[3]))
+    return syms
+
+
+def is_kunit(name):
+    """A symbol of the Rust object's KUnit suite."""
+    return "::tests::" in name or "kunit" in name.lower()
+
+
+def sizes(variant):
+    """{object: (text, data)}: llvm-size's text and data, the Rust object
+    less the symbols of its KUnit suite."""
+    res = {}
     for o in OBJECTS:
         path = os.path.join(run.OUT, variant, o)
         if not os.path.exists(path):
             continue
-        out = subprocess.run(["/usr/lib/llvm-19/bin/llvm-size", path], check=True,
+        out = subprocess.run([LLVM + "llvm-size", path], check=True,
                              capture_output=True, text=True).stdout.splitlines()
-        sizes[o] = int(out[1].split()[0])
-    return sizes
+        text, data = (int(x) for x in out[1].split()[:2])
+        kunit = [(n, t) for n, t, name in symbols(path) if is_kunit(name)]
+        text -= sum(n for n, t in kunit if t in "tT")
+        data -= sum(n for n, t in kunit if t in "dDrR")
+        res[o] = (text, data)
+    return res
+
+
+def breakdown(variant, obj):
+    """The Rust object's text by kind of symbol: {kind: bytes}."""
+    kinds = {}
+    for n, t, name in symbols(os.path.join(run.OUT, variant, obj)):
+        if t not in "tT" or is_kunit(name):
+            continue
+        if "core::fmt" in name or "Display" in name or "Debug" in name or "::fmt" in name:
+            k = "formatting (core::fmt, Display/Debug)"
+        elif "panic" in name or "bounds" in name:
+            k = "panics and bounds checks"
+        elif "nestedv1" in name or "NodesByType" in name or "of::" in name:
+            k = "nested API v1 (device-tree walk)"
+        elif "ioctl" in name or "uaccess" in name or "UserSlice" in name:
+            k = "the ioctl (user copies)"
+        else:
+            k = "the rest (decisions, exports, cache)"
+        kinds[k] = kinds.get(k, 0) + n
+    return kinds
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--variants", default="c,rust")
     ap.add_argument("--scenario", default="v2-p10")
-    ap.add_argument("--calls", type=int, default=100000)
+    ap.add_argument("--calls", type=int, default=20000)
     ap.add_argument("--rounds", type=int, default=4, help="rounds per boot")
     ap.add_argument("--boots", type=int, default=3, help="boots per variant")
+    ap.add_argument("--batches", type=int, default=400,
+                    help="batches of 8 calls per operation (instruction counts)")
     ap.add_argument("--timeout", type=int, default=600)
     args = ap.parse_args()
 
@@ -67,17 +138,39 @@ def main():
         os.path.join(run.TOP, "selftests", "scenarios"))}
     sc = scenarios[args.scenario]
     base, other = args.variants.split(",")
+    counts = {base: [], other: []}
     samples = {base: [], other: []}
     for b in range(args.boots):
         for v in (base, other):
-            rows = one_boot(v, sc, args.calls, args.rounds, args.timeout)
+            c, rows = one_boot(v, sc, args.calls, args.rounds, args.batches, args.timeout)
+            counts[v].append(c)
             samples[v] += rows
             print(f"[bench] boot {b + 1}/{args.boots} {v:5}: " + ", ".join(
-                f"{m} {statistics.median(r[i] for r in rows):.0f} ns"
-                for i, m in enumerate(METRICS)), flush=True)
+                f"{op} {c[op][0]}" for op, _ in COUNT_OPS) + " instructions", flush=True)
 
-    print(f"\nscenario {sc.name}, {args.calls} calls x {args.rounds - 1} rounds x "
-          f"{args.boots} boots per variant, median ns per call (TCG guest)\n")
+    def count(v, op):
+        """The count of OP in V's boots: one number when they agree, else
+        'min-max'; and the first boot's count, for the ratios."""
+        got = sorted({c[op][0] for c in counts[v]})
+        return (str(got[0]) if len(got) == 1 else f"{got[0]}-{got[-1]}"), counts[v][0][op][0]
+
+    print(f"\ninstructions per call, scenario {sc.name}, {args.boots} boots per variant, "
+          f"fewest of {args.batches} batches of 8 calls (guest PMU, user + kernel)\n")
+    print(f"| operation | {base} | {other} | {other}/{base} | {other}/{base} above the floor |")
+    print("|---|---:|---:|---:|---:|")
+    floor = {v: count(v, "check_extension")[1] for v in (base, other)}
+    for op, label in COUNT_OPS:
+        (sa, a), (so, o) = count(base, op), count(other, op)
+        above = ("-" if op == "check_extension" or a == floor[base]
+                 else f"{(o - floor[other]) / (a - floor[base]):.3f}")
+        print(f"| {label} | {sa} | {so} | {o / a:.3f} | {above} |")
+    agree = all(len({c[op][0] for c in counts[v]}) == 1
+                for v in (base, other) for op, _ in COUNT_OPS)
+    print("\nthe boots' counts " + ("agree exactly" if agree else
+                                     "differ where a range is shown"))
+
+    print(f"\nsecondary: median ns per call, {args.calls} calls x {args.rounds - 1} rounds x "
+          f"{args.boots} boots (TCG guest; only the ratio means anything)\n")
     print(f"{'call':18} {base:>8} {other:>8} {other + '/' + base:>10}")
     for i, m in enumerate(METRICS):
         a = statistics.median(r[i] for r in samples[base])
@@ -85,13 +178,23 @@ def main():
         label = m + (" (floor)" if m == "check_extension" else "")
         print(f"{label:18} {a:8.0f} {o:8.0f} {o / a:10.3f}")
 
-    print(f"\ntext bytes of the objects holding the feature")
-    sizes = {v: text_size(v) for v in (base, other)}
+    print("\nbytes of the objects holding the feature (text, data; the Rust "
+          "object without its KUnit suite)\n")
+    sz = {v: sizes(v) for v in (base, other)}
+    print(f"| object | {base} text | {other} text | {base} data | {other} data |")
+    print("|---|---:|---:|---:|---:|")
     for o in OBJECTS:
-        print(f"{os.path.basename(o):22} " + " ".join(
-            f"{sizes[v].get(o, 0):8}" for v in (base, other)))
-    tot = {v: sum(sizes[v].values()) for v in (base, other)}
-    print(f"{'total':22} {tot[base]:8} {tot[other]:8}  ({tot[other] - tot[base]:+} bytes)")
+        print(f"| {os.path.basename(o)} | " + " | ".join(
+            str(sz[v].get(o, (0, 0))[k]) for k in (0, 1) for v in (base, other)) + " |")
+    tot = {v: [sum(x[k] for x in sz[v].values()) for k in (0, 1)] for v in (base, other)}
+    print(f"| total | {tot[base][0]} | {tot[other][0]} | {tot[base][1]} | {tot[other][1]} |")
+    print(f"\nthe feature in {other} against {base}: text {tot[other][0] - tot[base][0]:+} "
+          f"bytes, data {tot[other][1] - tot[base][1]:+} bytes")
+    rust_obj = OBJECTS[-1]
+    if os.path.exists(os.path.join(run.OUT, other, rust_obj)):
+        print(f"\n{other} {os.path.basename(rust_obj)} text by kind of symbol:")
+        for k, n in sorted(breakdown(other, rust_obj).items(), key=lambda kv: -kv[1]):
+            print(f"  {n:6}  {k}")
     return 0
 
 

@@ -37,12 +37,15 @@ for dir in compat_caps uaccess; do
 		OUTPUT="$tests" LDFLAGS=-static
 done
 make -s -C "$TOP/samples" CROSS_COMPILE="$CROSS" HDR="$hdr/include" O="$tests"
-# The benchmark of `make bench` (not a test, not part of the series).
-bench_src=$TOP/selftests/bench/compat_caps_bench.c
-if [ "$bench_src" -nt "$tests/compat_caps_bench" ]; then
-	"${CROSS}gcc" -O2 -Wall -Wextra -static -isystem "$hdr/include" "$bench_src" \
-		-o "$tests/compat_caps_bench"
-fi
+# The programs of `make bench` (not tests, not part of the series): time
+# per call, and instructions per call.
+for bench in compat_caps_bench compat_caps_count; do
+	bench_src=$TOP/selftests/bench/$bench.c
+	if [ "$bench_src" -nt "$tests/$bench" ]; then
+		"${CROSS}gcc" -O2 -Wall -Wextra -static -isystem "$hdr/include" "$bench_src" \
+			-o "$tests/$bench"
+	fi
+done
 
 stage=$obj/initramfs
 rm -rf "$stage"
