@@ -144,15 +144,16 @@ SECONDS=0
 progress &
 progress_pid=$!
 # shellcheck disable=SC2064
-trap "kill $progress_pid 2>/dev/null" EXIT
+trap "kill $progress_pid 2>/dev/null || true" EXIT
 # The full output goes to build.log (rustc's notes on powerpc target
 # features alone are pages); its end is shown when the build fails.
 status=0
 # shellcheck disable=SC2086
 kmake -j"$(($(nproc) + 1))" $targets >"$obj/build.log" 2>&1 || status=$?
-kill $progress_pid 2>/dev/null
+kill $progress_pid 2>/dev/null || true
 wait $progress_pid 2>/dev/null || true
-[ -t 1 ] && printf '\r\033[K'
+trap - EXIT
+if [ -t 1 ]; then printf '\r\033[K'; fi
 built=$(find "$obj" -name '*.o' -newer "$obj/.build-start" | wc -l)
 if [ $status = 0 ]; then
 	# A whole build (no vmlinux before, or everything rebuilt) sets the
