@@ -181,9 +181,18 @@ python_ply() {
 apt_sources
 apt_update
 host_packages
+# bindgen (CPU, once) builds while the sources download (network).
+mkdir -p "$TOOLS"
+bindgen_log=$TOOLS/bindgen-build.log
+bindgen >"$bindgen_log" 2>&1 &
+bindgen_pid=$!
 kernel_source
 rust_src
 busybox
-bindgen
 python_ply
+if ! wait "$bindgen_pid"; then
+	cat "$bindgen_log" >&2
+	die "building bindgen failed (log above: $bindgen_log)"
+fi
+cat "$bindgen_log"
 say "toolchain ready"
