@@ -11,11 +11,9 @@
  * that something else caused.
  */
 #include <linux/atomic.h>
-#include <linux/delay.h>
 #include <linux/export.h>
 #include <linux/fault-inject.h>
 #include <linux/init.h>
-#include <linux/kthread.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -57,44 +55,16 @@ static noinline int kpc_prove_shift(int by)
 
 static noinline int kpc_prove_read(unsigned long addr)
 {
-	return *(volatile int *)addr;
+	return READ_ONCE(*(int *)addr);
 }
 
 static DECLARE_FAULT_ATTR(kpc_prove_fault);
 
-/* Two plain accesses to one variable from two tasks: a data race. */
-static int kpc_prove_racy;
-
-static int kpc_prove_racer(void *unused)
-{
-	int i;
-
-	for (i = 0; i < 2000 && !kthread_should_stop(); i++) {
-		kpc_prove_racy++;
-		udelay(10);
-	}
-	return 0;
-}
-
-static void kpc_prove_race(void)
-{
-	struct task_struct *t;
-	int i;
-
-	t = kthread_run(kpc_prove_racer, NULL, "kpc_prove_racer");
-	if (IS_ERR(t))
-		return;
-	for (i = 0; i < 2000; i++) {
-		kpc_prove_racy++;
-		udelay(10);
-	}
-	kthread_stop(t);
-}
-
 void kpc_prove_plant(void)
 {
 	const char *kind = kpc_prove_kind;
-	volatile int by = 40;
+	/* More than an int's width, and not known when compiling. */
+	int by = 32 + strlen(kind);
 
 	if (!kind[0] || atomic_xchg(&kpc_prove_planted, 1))
 		return;
@@ -128,8 +98,6 @@ void kpc_prove_plant(void)
 		kpc_prove_fault.probability = 100;
 		pr_info("kpc_prove: should_fail() = %d\n",
 			should_fail(&kpc_prove_fault, 1));
-	} else if (!strcmp(kind, "kcsan")) {
-		kpc_prove_race();
 	} else {
 		pr_info("kpc_prove: nothing planted for %s\n", kind);
 	}
