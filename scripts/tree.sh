@@ -4,7 +4,8 @@
 # Prepare the kernel tree at out/linux: Debian's linux-source-7.3 unpacked into
 # a git repository with one base commit (tag "base"), and on top of it, one
 # commit per step: first the prerequisite series (PREREQS in versions.sh:
-# patches-uaccess/, the uaccess fix, branch "uaccess"; patches-irq-replay/,
+# patches-rust-bug/, the kernel crate with CONFIG_BUG on powerpc, branch
+# "rust-bug"; patches-uaccess/, the uaccess fix, branch "uaccess"; patches-irq-replay/,
 # the lockdep fix for replayed interrupts, branch "irq-replay"), then the
 # project's series (patches/*/, branch "series"), which builds on them.
 #

@@ -14,11 +14,12 @@ DL=$CACHE/dl
 # The kernel tree the builds use: out/linux (made by tree.sh from patches/),
 # or another one, e.g. the tree `git am` of out/series made (make series-test).
 TREE=${KPC_TREE:-$OUT/linux}
-# The prerequisite series, in the order they apply, before the project's
+# The prerequisite series (rust-bug: the kernel crate with CONFIG_BUG on
+# powerpc; uaccess; irq-replay: lockdep), in the order they apply, before the project's
 # own (patches/): each patches-NAME/, applied as branch NAME of the tree and
 # formatted into out/series-NAME. Fixes found on the way, each to be sent
 # on its own.
-PREREQS="uaccess irq-replay"
+PREREQS="rust-bug uaccess irq-replay"
 TOOLS=$CACHE/tools
 
 LLVM_DIR=/usr/lib/llvm-19/bin/
