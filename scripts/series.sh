@@ -72,6 +72,12 @@ lint() {
 	say "rustfmt (the kernel's .rustfmt.toml) on rust/"
 	(cd "$TOP/rust" && rustfmt --edition 2021 --config-path "$tree/.rustfmt.toml" --check \
 		book3s_hv_compat.rs compat_modes.rs compat_modes/cases.rs host.rs host_tests.rs) || bad=1
+	say "rustfmt on the Rust files the series changes in the tree"
+	local rs
+	rs=$(git -C "$tree" diff --name-only --diff-filter=AM base series -- '*.rs')
+	# shellcheck disable=SC2086
+	[ -z "$rs" ] || (cd "$tree" && rustfmt --edition 2021 --config-path .rustfmt.toml \
+		--check $rs) || bad=1
 	[ $bad = 0 ] || die "lint found problems (above)"
 	say "lint: clean"
 }
