@@ -41,7 +41,8 @@ make -s -C "$TOP/samples" CROSS_COMPILE="$CROSS" HDR="$hdr/include" O="$tests"
 # per call, and instructions per call.
 for bench in compat_caps_bench compat_caps_count; do
 	bench_src=$TOP/selftests/bench/$bench.c
-	if [ "$bench_src" -nt "$tests/$bench" ]; then
+	if [ "$bench_src" -nt "$tests/$bench" ] ||
+		[ "$TOP/selftests/bench/bench_vm.h" -nt "$tests/$bench" ]; then
 		"${CROSS}gcc" -O2 -Wall -Wextra -static -isystem "$hdr/include" "$bench_src" \
 			-o "$tests/$bench"
 	fi

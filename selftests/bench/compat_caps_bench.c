@@ -9,6 +9,7 @@
  *
  * Usage: compat_caps_bench [calls per round] [rounds]
  */
+#define _GNU_SOURCE
 #define __SANE_USERSPACE_TYPES__
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,8 @@
 
 #include <linux/kvm.h>
 
+#include "bench_vm.h"
+
 #define PVR_POWER9	0x0f000005
 
 static uint64_t now_ns(void)
@@ -32,17 +35,11 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "compat_caps_bench: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 int main(int argc, char **argv)
 {
 	long calls = argc > 1 ? atol(argv[1]) : 100000;
 	int rounds = argc > 2 ? atoi(argv[2]) : 3;
-	struct kvm_enable_cap papr = { .cap = KVM_CAP_PPC_PAPR };
 	struct kvm_ppc_compat_caps caps;
 	__u32 pvr = PVR_POWER9;
 	struct kvm_one_reg reg = {
@@ -50,20 +47,10 @@ int main(int argc, char **argv)
 		.addr = (uintptr_t)&pvr,
 	};
 	uint64_t t0, t1, t2, t3;
-	int kvm, vm, vcpu, r;
+	int vm, vcpu, r;
 	long i;
 
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		die("open /dev/kvm");
-	vm = ioctl(kvm, KVM_CREATE_VM, KVM_VM_PPC_HV);
-	if (vm < 0)
-		die("KVM_CREATE_VM");
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu < 0)
-		die("KVM_CREATE_VCPU");
-	if (ioctl(vcpu, KVM_ENABLE_CAP, &papr))
-		die("KVM_ENABLE_CAP(KVM_CAP_PPC_PAPR)");
+	bench_vm(&vm, &vcpu);
 	if (ioctl(vcpu, KVM_SET_ONE_REG, &reg))
 		die("KVM_SET_ONE_REG(ARCH_COMPAT, Power9)");
 

@@ -31,13 +31,15 @@
 #include <unistd.h>
 
 #include <linux/kvm.h>
+
+#include "bench_vm.h"
 #include <linux/perf_event.h>
 
 #define BATCH		8
 #define PVR_POWER8	0x0f000004
 #define PVR_POWER9	0x0f000005
 
-static int kvm, vm, vcpu, counter;
+static int vm, vcpu, counter;
 static __u32 pvr;
 static struct kvm_one_reg reg = { .id = KVM_REG_PPC_ARCH_COMPAT };
 /* A page: the ioctl's argument at its largest, the tail after the struct zero */
@@ -46,11 +48,6 @@ static union {
 	char page[4096];
 } arg;
 
-static void die(const char *what)
-{
-	fprintf(stderr, "compat_caps_count: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static uint64_t instructions(void)
 {
@@ -136,7 +133,6 @@ int main(int argc, char **argv)
 		{ "set_one_reg_accepted", set_accepted },
 		{ "set_one_reg_refused", set_refused },
 	};
-	struct kvm_enable_cap papr = { .cap = KVM_CAP_PPC_PAPR };
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_HARDWARE,
 		.size = sizeof(attr),
@@ -151,17 +147,7 @@ int main(int argc, char **argv)
 	counter = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
 	if (counter < 0)
 		die("perf_event_open(PERF_COUNT_HW_INSTRUCTIONS)");
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		die("open /dev/kvm");
-	vm = ioctl(kvm, KVM_CREATE_VM, KVM_VM_PPC_HV);
-	if (vm < 0)
-		die("KVM_CREATE_VM");
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu < 0)
-		die("KVM_CREATE_VCPU");
-	if (ioctl(vcpu, KVM_ENABLE_CAP, &papr))
-		die("KVM_ENABLE_CAP(KVM_CAP_PPC_PAPR)");
+	bench_vm(&vm, &vcpu);
 
 	empty = min_batch(nothing, batches, &at_min);
 	printf("count op=empty per_call=0 min=%llu empty=%llu batches=%d at_min=%d\n",
