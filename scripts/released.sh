@@ -14,32 +14,14 @@ set -euo pipefail
 . "$(dirname "$0")/versions.sh"
 
 progs=${1:?usage: released.sh PROGS}
-say() { printf '[released] %s\n' "$*"; }
 die() { printf '[released] error: %s\n' "$*" >&2; exit 1; }
 
 rel=$OUT/released
 wt=$rel/linux
-g() { git -C "$wt" "$@"; }
-sels=$(ls -d "$TOP"/patches-uaccess/*-selftests-powerpc-uaccess-* \
-	"$TOP"/patches/*-selftests-powerpc-compat-caps)
-hash=$( (git -C "$TREE" rev-parse base
-	for sel in $sels; do
-		cat "$sel"/*
-		cut -d' ' -f1 "$sel/files" | sed "s|^|$TOP/|" | xargs cat
-	done) | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$rel/.tree" 2>/dev/null)" != "$hash" ] || ! g rev-parse -q HEAD >/dev/null 2>&1; then
-	say "worktree of the base commit + the selftests patches at ${wt#"$TOP"/}"
-	rm -rf "$wt"
-	git -C "$TREE" worktree prune
-	mkdir -p "$rel"
-	git -C "$TREE" worktree add -q --detach "$wt" base
-	for sel in $sels; do
-		place_patch "$sel" "$wt" || die "$(basename "$sel")/glue.diff does not apply to base"
-		g -c user.name=kvm-ppc-compat -c user.email=kvm-ppc-compat@localhost \
-			commit -q -F "$sel/message"
-	done
-	echo "$hash" >"$rel/.tree"
-fi
+# shellcheck disable=SC2046
+patched_worktree "$wt" base $(ls -d "$TOP"/patches-uaccess/*-selftests-powerpc-uaccess-* \
+	"$TOP"/patches/*-selftests-powerpc-compat-caps) ||
+	die "a selftests patch does not apply to base"
 
 # The same relative paths under OUT as make check's build, so that ccache
 # serves every object the series does not touch.

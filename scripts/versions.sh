@@ -82,3 +82,31 @@ place_patch() {
 	fi
 	[ ! -f "$d/glue.diff" ] || git -C "$tree" apply --index "$d/glue.diff"
 }
+
+# A worktree of the tree at WT: REV with the patch directories DIR... placed
+# on it, a commit each (make released, make prove-checkers). Made again only
+# when REV or what the directories hold changed (stamp: WT/../.tree).
+patched_worktree() {	# wt rev dir...
+	local wt=$1 rev=$2 stamp hash d
+	shift 2
+	stamp=$(dirname "$wt")/.tree
+	hash=$( (git -C "$TREE" rev-parse "$rev"
+		for d in "$@"; do
+			cat "$d"/*
+			[ ! -f "$d/files" ] || cut -d' ' -f1 "$d/files" | sed "s|^|$TOP/|" | xargs cat
+		done) | sha256sum | cut -d' ' -f1)
+	if [ "$(cat "$stamp" 2>/dev/null)" = "$hash" ] &&
+		git -C "$wt" rev-parse -q HEAD >/dev/null 2>&1; then
+		return 0
+	fi
+	rm -rf "$wt"
+	git -C "$TREE" worktree prune
+	mkdir -p "$(dirname "$wt")"
+	git -C "$TREE" worktree add -q --detach "$wt" "$rev"
+	for d in "$@"; do
+		place_patch "$d" "$wt" || return 1
+		git -C "$wt" -c user.name=kvm-ppc-compat -c user.email=kvm-ppc-compat@localhost \
+			commit -q -F "$d/message"
+	done
+	echo "$hash" >"$stamp"
+}
