@@ -126,6 +126,8 @@ bench: tree
 	@$(S)/build.sh rust
 	@$(S)/initramfs.sh c
 	@$(S)/initramfs.sh rust
+	@$(S)/build.sh size-c
+	@$(S)/build.sh size-rust
 	@$(S)/bench.py --variants c,rust
 
 clean:

@@ -79,26 +79,9 @@ fn host() -> Host {
 fn set_nested(source: &str, modes: ModeSet) {
     let cpu = host_cpu();
     if HOST.populate(Host::Nested(cpu, modes)) {
-        pr_info!("compat modes from {}: {}\n", source, ModeNames(modes));
+        pr_info!("compat modes from {}: {}\n", source, modes.names());
     } else {
         pr_warn!("compat modes already set, {} ignored\n", source);
-    }
-}
-
-/// Prints a mode set as "power9 power10", or "none".
-struct ModeNames(ModeSet);
-
-impl kernel::fmt::Display for ModeNames {
-    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("none");
-        }
-        let mut sep = "";
-        for mode in Mode::ALL.into_iter().filter(|m| self.0.contains(*m)) {
-            write!(f, "{sep}{}", mode.name())?;
-            sep = " ";
-        }
-        Ok(())
     }
 }
 
@@ -218,7 +201,7 @@ impl From<ArgError> for Error {
 /// with `E2BIG` after the kernel's size is written back. The answer is
 /// written the same way (`copy_struct_to_user()`).
 fn get_compat_caps(argp: UserPtr) -> Result {
-    let size = UserSlice::new(argp, SIZE_FIELD).reader().read::<u64>()?;
+    let size = UserSlice::new(argp, SIZE_FIELD).reader().read_u64()?;
     compat_modes::check_size(size, PAGE_SIZE as u64)?;
     // At most a page by now.
     let size = usize::try_from(size).map_err(|_| E2BIG)?;

@@ -205,6 +205,23 @@ impl ModeSet {
         self.0 == 0
     }
 
+    /// The names of the modes, oldest first and separated by spaces, or
+    /// "none": what the kernel log says of the set.
+    pub(crate) const fn names(self) -> &'static str {
+        // Indexed by the set's bits: Power9 is bit 0.
+        const NAMES: [&str; 8] = [
+            "none",
+            "power9",
+            "power10",
+            "power9 power10",
+            "power11",
+            "power9 power11",
+            "power10 power11",
+            "power9 power10 power11",
+        ];
+        NAMES[(self.0 & 0b111) as usize]
+    }
+
     /// The set as `compat_capabilities` bits of `struct kvm_ppc_compat_caps`.
     pub(crate) fn to_uapi(self) -> u64 {
         Mode::ALL

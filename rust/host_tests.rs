@@ -219,3 +219,35 @@ fn sizes_exhaustive() {
         }
     }
 }
+
+#[test]
+fn mode_set_names() {
+    use Mode::*;
+    let of = ModeSet::of;
+    for (set, want) in [
+        (ModeSet::EMPTY, "none"),
+        (of(Power9), "power9"),
+        (of(Power10), "power10"),
+        (of(Power11), "power11"),
+        (ModeSet::up_to(Power10), "power9 power10"),
+        (of(Power9).union(of(Power11)), "power9 power11"),
+        (of(Power10).union(of(Power11)), "power10 power11"),
+        (ModeSet::ALL, "power9 power10 power11"),
+    ] {
+        assert_eq!(set.names(), want, "{set:?}");
+    }
+    // Every set: the QEMU names of its modes, oldest first.
+    for set in all_sets() {
+        let joined: Vec<&str> = Mode::ALL
+            .into_iter()
+            .filter(|m| set.contains(*m))
+            .map(Mode::name)
+            .collect();
+        let want = if joined.is_empty() {
+            "none".to_string()
+        } else {
+            joined.join(" ")
+        };
+        assert_eq!(set.names(), want, "{set:?}");
+    }
+}

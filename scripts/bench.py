@@ -16,9 +16,13 @@ ratio means anything, and it moves between runs.
 
 Last, the bytes of the feature: text and data of the objects that hold it
 (arch/powerpc/kvm/ powerpc.o, book3s_hv.o, book3s_hv_nested.o and, in the
-Rust kernel, book3s_hv_compat.o), the Rust object without its KUnit suite
-(the symbols of its tests module and their statics), and the Rust object
-by symbol. Not a pass/fail gate.
+Rust kernel, book3s_hv_compat.o), taken from the variants size-c and
+size-rust: c and rust with KUnit off, so that no test code is counted. Then
+the Rust object by kind of symbol, and its largest symbols. Not a pass/fail
+gate.
+
+Everything printed is also saved in out/logs/bench.txt, where the cover
+letter takes its tables from.
 """
 
 import argparse
@@ -79,34 +83,25 @@ def symbols(path):
     return syms
 
 
-def is_kunit(name):
-    """A symbol of the Rust object's KUnit suite."""
-    return "::tests::" in name or "kunit" in name.lower()
-
-
 def sizes(variant):
-    """{object: (text, data)}: llvm-size's text and data, the Rust object
-    less the symbols of its KUnit suite."""
+    """{object: (text, data)}: llvm-size's text and data of the objects in
+    the KUnit-off build of VARIANT (size-VARIANT)."""
     res = {}
     for o in OBJECTS:
-        path = os.path.join(run.OUT, variant, o)
+        path = os.path.join(run.OUT, "size-" + variant, o)
         if not os.path.exists(path):
             continue
         out = subprocess.run([LLVM + "llvm-size", path], check=True,
                              capture_output=True, text=True).stdout.splitlines()
-        text, data = (int(x) for x in out[1].split()[:2])
-        kunit = [(n, t) for n, t, name in symbols(path) if is_kunit(name)]
-        text -= sum(n for n, t in kunit if t in "tT")
-        data -= sum(n for n, t in kunit if t in "dDrR")
-        res[o] = (text, data)
+        res[o] = tuple(int(x) for x in out[1].split()[:2])
     return res
 
 
 def breakdown(variant, obj):
     """The Rust object's text by kind of symbol: {kind: bytes}."""
     kinds = {}
-    for n, t, name in symbols(os.path.join(run.OUT, variant, obj)):
-        if t not in "tT" or is_kunit(name):
+    for n, t, name in symbols(os.path.join(run.OUT, "size-" + variant, obj)):
+        if t not in "tT":
             continue
         if "core::fmt" in name or "Display" in name or "Debug" in name or "::fmt" in name:
             k = "formatting (core::fmt, Display/Debug)"
@@ -178,8 +173,8 @@ def main():
         label = m + (" (floor)" if m == "check_extension" else "")
         print(f"{label:18} {a:8.0f} {o:8.0f} {o / a:10.3f}")
 
-    print("\nbytes of the objects holding the feature (text, data; the Rust "
-          "object without its KUnit suite)\n")
+    print("\nbytes of the objects holding the feature (text, data), "
+          "built with KUnit off (variants size-c, size-rust)\n")
     sz = {v: sizes(v) for v in (base, other)}
     print(f"| object | {base} text | {other} text | {base} data | {other} data |")
     print("|---|---:|---:|---:|---:|")
@@ -195,8 +190,37 @@ def main():
         print(f"\n{other} {os.path.basename(rust_obj)} text by kind of symbol:")
         for k, n in sorted(breakdown(other, rust_obj).items(), key=lambda kv: -kv[1]):
             print(f"  {n:6}  {k}")
+        print(f"\n{other} {os.path.basename(rust_obj)}: its largest symbols (text)")
+        syms = sorted((s for s in symbols(os.path.join(run.OUT, "size-" + other, rust_obj))
+                       if s[1] in "tT"), reverse=True)
+        for n, _, name in syms[:12]:
+            print(f"  {n:6}  {name}")
     return 0
 
 
+class Tee:
+    """Writes to the terminal and to the saved copy."""
+
+    def __init__(self, *files):
+        self.files = files
+
+    def write(self, text):
+        for f in self.files:
+            f.write(text)
+
+    def flush(self):
+        for f in self.files:
+            f.flush()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    os.makedirs(os.path.join(run.OUT, "logs"), exist_ok=True)
+    saved = os.path.join(run.OUT, "logs", "bench.txt")
+    with open(saved + ".new", "w", encoding="utf-8") as f:
+        sys.stdout = Tee(sys.__stdout__, f)
+        rc = main()
+        sys.stdout = sys.__stdout__
+    if rc == 0:
+        os.replace(saved + ".new", saved)
+        print(f"[bench] saved in {os.path.relpath(saved, run.TOP)}")
+    sys.exit(rc)

@@ -3,8 +3,9 @@
 """Fill in the cover letter that git format-patch wrote.
 
 cover_letter.py TEMPLATE SUMMARY_JSON COVER_PATCH: the template's first line
-becomes the subject, the rest the body, with @TABLE@ replaced (unless
-SUMMARY_JSON is -) by a table made
+becomes the subject, the rest the body, with @BENCH@ replaced by the
+tables of make bench's saved output (out/logs/bench.txt), and @TABLE@
+replaced (unless SUMMARY_JSON is -) by a table made
 from out/logs/summary.json (written by run.py): per scenario, what the device
 tree showed, what KVM_PPC_GET_COMPAT_CAPS answered, in which modes an L2
 vcpu really ran, what an unmodified QEMU in the L1 booted (as it picks the
@@ -79,11 +80,35 @@ def table(summary, released):
     return "\n".join(lines)
 
 
+def bench(path):
+    """make bench's instruction and byte tables, as it saved them."""
+    if not os.path.exists(path):
+        return "(make bench has not been run: no out/logs/bench.txt)"
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    keep, on = [], False
+    for line in lines:
+        if line.startswith(("instructions per call", "bytes of the objects")):
+            on = True
+        elif line.startswith(("secondary:", "the feature in")) or (
+                on and line.endswith("text by kind of symbol:")):
+            if line.startswith("the feature in"):
+                keep.append(line)
+            keep.append("")
+            on = False
+        if on:
+            keep.append(line)
+    return "\n".join(keep).strip("\n")
+
+
 def main():
     template, summary_path, cover = sys.argv[1:4]
     with open(template, encoding="utf-8") as f:
         subject, _, body = f.read().partition("\n")
     body = body.strip("\n")
+    if "@BENCH@" in body:
+        body = body.replace("@BENCH@", bench(os.path.join(
+            os.path.dirname(summary_path), "bench.txt")))
     # SUMMARY_JSON "-": a cover letter without a table (the uaccess series).
     if summary_path != "-":
         with open(summary_path, encoding="utf-8") as f:
