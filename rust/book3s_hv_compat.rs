@@ -121,9 +121,11 @@ pub unsafe extern "C" fn kvmhv_compat_nestedv2_caps(capabilities: *mut c_ulong) 
 #[export]
 pub unsafe extern "C" fn kvmhv_compat_nestedv1_caps() -> c_ulong {
     // Every node of type "cpu", as the C side's for_each_node_by_type().
-    let versions =
-        of::Node::find_by_type(c"cpu").map(|cpu| cpu.property_read_u32(c"cpu-version").ok());
-    let modes = compat_modes::nested_v1_modes(host_cpu(), versions);
+    let mut versions = compat_modes::CpuVersions::default();
+    for cpu in of::Node::find_by_type(c"cpu") {
+        versions.add(cpu.property_read_u32(c"cpu-version").ok());
+    }
+    let modes = versions.modes(host_cpu());
     set_nested("cpu-version", modes);
     modes.to_hcall() as c_ulong
 }

@@ -223,19 +223,36 @@ impl ModeSet {
     }
 
     /// The set as `compat_capabilities` bits of `struct kvm_ppc_compat_caps`.
-    pub(crate) fn to_uapi(self) -> u64 {
-        Mode::ALL
-            .into_iter()
-            .filter(|m| self.contains(*m))
-            .fold(0, |bits, m| bits | m.uapi_bit())
+    pub(crate) const fn to_uapi(self) -> u64 {
+        self.bits([
+            Mode::Power9.uapi_bit(),
+            Mode::Power10.uapi_bit(),
+            Mode::Power11.uapi_bit(),
+        ])
     }
 
     /// The set as bits of the `H_GUEST_*_CAPABILITIES` capability word.
-    pub(crate) fn to_hcall(self) -> u64 {
-        Mode::ALL
-            .into_iter()
-            .filter(|m| self.contains(*m))
-            .fold(0, |bits, m| bits | m.hcall_bit())
+    pub(crate) const fn to_hcall(self) -> u64 {
+        self.bits([
+            Mode::Power9.hcall_bit(),
+            Mode::Power10.hcall_bit(),
+            Mode::Power11.hcall_bit(),
+        ])
+    }
+
+    /// The bits of the modes in the set, given each mode's bit (in the
+    /// order of [`Mode::ALL`]). Straight-line: the ioctl calls it.
+    const fn bits(self, [p9, p10, p11]: [u64; 3]) -> u64 {
+        self.pick(Mode::Power9, p9) | self.pick(Mode::Power10, p10) | self.pick(Mode::Power11, p11)
+    }
+
+    /// `bit` if `mode` is in the set, else 0.
+    const fn pick(self, mode: Mode, bit: u64) -> u64 {
+        if self.contains(mode) {
+            bit
+        } else {
+            0
+        }
     }
 
     /// The modes named by an `H_GUEST_GET_CAPABILITIES` answer. Bits this
@@ -249,8 +266,9 @@ impl ModeSet {
     }
 }
 
-/// An architecture level that a logical PVR names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An architecture level that a logical PVR names, oldest first (the order
+/// of their PCR bits, Power11's after Power10's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum ArchLevel {
     /// ISA 2.05 (Power6).
     V205,
@@ -373,9 +391,8 @@ impl HostCpu {
     }
 }
 
-/// The modes a nested API v1 host may give its guests, from the
-/// `cpu-version` properties of its CPU nodes (`None` for a node without
-/// one).
+/// The `cpu-version` properties of a nested API v1 host's CPU nodes, taken
+/// one node at a time, and the modes they allow.
 ///
 /// The hypervisor puts the mode it runs the host in there; the host can run
 /// that mode and the older ones. Values that are no logical PVR (a raw PVR)
@@ -384,26 +401,46 @@ impl HostCpu {
 /// usable value (the host runs in raw mode), the host runs as what it is, and
 /// the modes come from its CPU features. The result never holds a mode this
 /// kernel cannot run.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct CpuVersions {
+    lowest: Option<ArchLevel>,
+}
+
+impl CpuVersions {
+    /// Takes one CPU node's `cpu-version` (`None` for a node without one).
+    pub(crate) fn add(&mut self, cpu_version: Option<u32>) {
+        if let Some(level) = cpu_version.and_then(ArchLevel::from_logical_pvr) {
+            self.lowest = Some(self.lowest.map_or(level, |lowest| lowest.min(level)));
+        }
+    }
+
+    /// The modes the nodes taken so far allow, on `host`.
+    pub(crate) fn modes(self, host: HostCpu) -> ModeSet {
+        let granted = match self.lowest {
+            None => ModeSet::ALL,
+            Some(level) => match level.mode() {
+                Some(mode) => ModeSet::up_to(mode),
+                // Below Power9 no mode can be given; above what this code
+                // knows, every mode it knows.
+                None if level < ArchLevel::V300 => ModeSet::EMPTY,
+                None => ModeSet::ALL,
+            },
+        };
+        granted.intersection(host.runnable())
+    }
+}
+
+/// The modes a nested API v1 host may give its guests, from the
+/// `cpu-version` properties of all its CPU nodes: see [`CpuVersions`].
 pub(crate) fn nested_v1_modes(
     host: HostCpu,
     cpu_versions: impl IntoIterator<Item = Option<u32>>,
 ) -> ModeSet {
-    let lowest = cpu_versions
-        .into_iter()
-        .flatten()
-        .filter_map(ArchLevel::from_logical_pvr)
-        .min_by_key(|level| (level.pcr_bit(), matches!(level, ArchLevel::V31P11)));
-    let granted = match lowest {
-        None => ModeSet::ALL,
-        Some(level) => match level.mode() {
-            Some(mode) => ModeSet::up_to(mode),
-            // Below Power9 no mode can be given; above what this code knows,
-            // every mode it knows.
-            None if level.pcr_bit() < pcr::ARCH_300 => ModeSet::EMPTY,
-            None => ModeSet::ALL,
-        },
-    };
-    granted.intersection(host.runnable())
+    let mut versions = CpuVersions::default();
+    for version in cpu_versions {
+        versions.add(version);
+    }
+    versions.modes(host)
 }
 
 /// The modes a nested API v2 host may give its guests: those the hypervisor

@@ -17,9 +17,9 @@ ratio means anything, and it moves between runs.
 Last, the bytes of the feature: text and data of the objects that hold it
 (arch/powerpc/kvm/ powerpc.o, book3s_hv.o, book3s_hv_nested.o and, in the
 Rust kernel, book3s_hv_compat.o), taken from the variants size-c and
-size-rust: c and rust with KUnit off, so that no test code is counted. Then
-the Rust object by kind of symbol, and its largest symbols. Not a pass/fail
-gate.
+size-rust: c and rust with their KUnit suites off, so that no test code is
+counted. Then the Rust object by kind of symbol, and its largest symbols.
+Not a pass/fail gate.
 
 Everything printed is also saved in out/logs/bench.txt, where the cover
 letter takes its tables from.
@@ -85,7 +85,7 @@ def symbols(path):
 
 def sizes(variant):
     """{object: (text, data)}: llvm-size's text and data of the objects in
-    the KUnit-off build of VARIANT (size-VARIANT)."""
+    the build of VARIANT with its KUnit suites off (size-VARIANT)."""
     res = {}
     for o in OBJECTS:
         path = os.path.join(run.OUT, "size-" + variant, o)
@@ -174,7 +174,7 @@ def main():
         print(f"{label:18} {a:8.0f} {o:8.0f} {o / a:10.3f}")
 
     print("\nbytes of the objects holding the feature (text, data), "
-          "built with KUnit off (variants size-c, size-rust)\n")
+          "built with their KUnit suites off (variants size-c, size-rust)\n")
     sz = {v: sizes(v) for v in (base, other)}
     print(f"| object | {base} text | {other} text | {base} data | {other} data |")
     print("|---|---:|---:|---:|---:|")
