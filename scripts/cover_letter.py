@@ -15,6 +15,7 @@ with QEMU -cpu host.
 """
 
 import json
+import re
 import os
 import sys
 
@@ -98,7 +99,7 @@ def bench(path):
             on = False
         if on:
             keep.append(line)
-    return "\n".join(keep).strip("\n")
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(keep)).strip("\n")
 
 
 def main():
