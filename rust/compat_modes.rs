@@ -134,7 +134,9 @@ impl Mode {
         }
     }
 
-    /// The name QEMU's `max-cpu-compat` uses for this mode.
+    /// The name QEMU's `max-cpu-compat` uses for this mode (the host tests
+    /// check [`ModeSet::names`] against it).
+    #[cfg(test)]
     pub(crate) const fn name(self) -> &'static str {
         match self {
             Mode::Power9 => "power9",
@@ -198,11 +200,6 @@ impl ModeSet {
     /// The modes in either set.
     pub(crate) const fn union(self, other: ModeSet) -> ModeSet {
         ModeSet(self.0 | other.0)
-    }
-
-    /// Whether the set is empty.
-    pub(crate) const fn is_empty(self) -> bool {
-        self.0 == 0
     }
 
     /// The names of the modes, oldest first and separated by spaces, or
