@@ -5,7 +5,7 @@
 //! that matters.
 
 use crate::compat_modes::{
-    cases, check_flags, check_size, nested_v1_modes, nested_v2_modes, pvr, reply_size, ArchLevel,
+    cases, check_flags, check_size, nested_v1_modes, nested_v2_modes, reply_size, ArchLevel,
     ArgError, Host, HostCpu, Mode, ModeSet, Rejected,
 };
 
@@ -257,16 +257,14 @@ fn arch_levels_ordered_by_pcr_bit() {
     // The lowest level wins on nested API v1 by this order: the PCR bit, and
     // Power11 after Power10, which share theirs.
     let levels = [
-        pvr::ARCH_205,
-        pvr::ARCH_206,
-        pvr::ARCH_206P,
-        pvr::ARCH_207,
-        pvr::ARCH_300,
-        pvr::ARCH_31,
-        pvr::ARCH_31_P11,
-        pvr::ARCH_32,
-    ]
-    .map(|v| ArchLevel::from_logical_pvr(v).expect("a logical PVR"));
+        ArchLevel::V205,
+        ArchLevel::V206,
+        ArchLevel::V207,
+        ArchLevel::V300,
+        ArchLevel::V31,
+        ArchLevel::V31P11,
+        ArchLevel::V32,
+    ];
     let key = |l: ArchLevel| (l.pcr_bit(), l == ArchLevel::V31P11);
     for a in levels {
         for b in levels {
