@@ -83,12 +83,17 @@ def symbols(path):
     return syms
 
 
+def size_object(variant, obj):
+    """OBJ in the build of VARIANT with its KUnit suites off."""
+    return os.path.join(run.OUT, "size-" + variant, obj)
+
+
 def sizes(variant):
     """{object: (text, data)}: llvm-size's text and data of the objects in
     the build of VARIANT with its KUnit suites off (size-VARIANT)."""
     res = {}
     for o in OBJECTS:
-        path = os.path.join(run.OUT, "size-" + variant, o)
+        path = size_object(variant, o)
         if not os.path.exists(path):
             continue
         out = subprocess.run([LLVM + "llvm-size", path], check=True,
@@ -100,7 +105,7 @@ def sizes(variant):
 def breakdown(variant, obj):
     """The Rust object's text by kind of symbol: {kind: bytes}."""
     kinds = {}
-    for n, t, name in symbols(os.path.join(run.OUT, "size-" + variant, obj)):
+    for n, t, name in symbols(size_object(variant, obj)):
         if t not in "tT":
             continue
         if "core::fmt" in name or "Display" in name or "Debug" in name or "::fmt" in name:
@@ -186,13 +191,13 @@ def main():
     print(f"\nthe feature in {other} against {base}: text {tot[other][0] - tot[base][0]:+} "
           f"bytes, data {tot[other][1] - tot[base][1]:+} bytes")
     rust_obj = OBJECTS[-1]
-    if os.path.exists(os.path.join(run.OUT, other, rust_obj)):
+    if os.path.exists(size_object(other, rust_obj)):
         print(f"\n{other} {os.path.basename(rust_obj)} text by kind of symbol:")
         for k, n in sorted(breakdown(other, rust_obj).items(), key=lambda kv: -kv[1]):
             print(f"  {n:6}  {k}")
         print(f"\n{other} {os.path.basename(rust_obj)}: its largest symbols (text)")
-        syms = sorted((s for s in symbols(os.path.join(run.OUT, "size-" + other, rust_obj))
-                       if s[1] in "tT"), reverse=True)
+        syms = sorted((s for s in symbols(size_object(other, rust_obj)) if s[1] in "tT"),
+                      reverse=True)
         for n, _, name in syms[:12]:
             print(f"  {n:6}  {name}")
     return 0

@@ -15,8 +15,8 @@ with QEMU -cpu host.
 """
 
 import json
-import re
 import os
+import re
 import sys
 
 NAMES = {"p9": "P9", "p10": "P10", "p11": "P11",
@@ -87,18 +87,19 @@ def bench(path):
         return "(make bench has not been run: no out/logs/bench.txt)"
     with open(path, encoding="utf-8") as f:
         lines = f.read().splitlines()
+    # Each part runs from its heading to the line before the timings, or
+    # to the byte total.
     keep, on = [], False
     for line in lines:
         if line.startswith(("instructions per call", "bytes of the objects")):
             on = True
-        elif line.startswith(("secondary:", "the feature in")) or (
-                on and line.endswith("text by kind of symbol:")):
-            if line.startswith("the feature in"):
-                keep.append(line)
-            keep.append("")
+        elif line.startswith("secondary:"):
             on = False
         if on:
             keep.append(line)
+        if line.startswith("the feature in"):
+            keep.append("")
+            on = False
     return re.sub(r"\n{3,}", "\n\n", "\n".join(keep)).strip("\n")
 
 
