@@ -22,22 +22,87 @@ say() { printf '[series] %s\n' "$*"; }
 patches_in() { find "$1" -maxdepth 1 -name 'v1-[0-9][0-9][0-9][0-9]-*.patch' ! -name 'v1-0000-*' | sort; }
 die() { printf '[series] error: %s\n' "$*" >&2; exit 1; }
 
-# format-patch of every series into $1-NAME and $1, version 1, with a
-# cover letter where the series has one (patches-NAME/cover-letter; a
-# single patch goes without). Each series names the ones before it as its
-# prerequisites (prerequisite-patch-id) and 7.3 as its base.
+# The sender: git's user.name and user.email as the caller has them
+# (GIT_CONFIG_GLOBAL, ~/.gitconfig or this clone's config). Every patch is
+# From: and Signed-off-by: the sender (the DCO needs the sender's own name).
+sender() {
+	local name email
+	name=$(git -C "$TOP" config user.name || true)
+	email=$(git -C "$TOP" config user.email || true)
+	[ -n "$name" ] && [ -n "$email" ] || return 1
+	printf '%s <%s>\n' "$name" "$email"
+}
+how_to_sign='set your identity first, e.g. git config --global user.name "Your Name"; git config --global user.email you@example.org (or GIT_CONFIG_GLOBAL=FILE make series)'
+# Why an identity cannot sign patches for a list (empty: it can).
+unsendable() {
+	case "$1" in
+	*"@localhost>" | *".localdomain>" | *".invalid>" | *".example>" | *"@example."*">" | \
+		*".test>" | *"@users.noreply."*)
+		echo "$1 is not an address the lists can reply to" ;;
+	esac
+}
+
+# Copies of the tree's commits base..series, authored and signed off by
+# $1 ("Name <email>"), as refs/sent/NAME for each series; their trees and
+# messages are the tree's own.
+sign() {
+	local who=$1 name email prev c new s
+	name=${who% <*}
+	email=${who##*<}
+	email=${email%>}
+	local -A made=()
+	prev=$(git -C "$tree" rev-parse base)
+	for c in $(git -C "$tree" rev-list --reverse base..series); do
+		new=$(git -C "$tree" log -1 --format=%B "$c" |
+			git -C "$tree" interpret-trailers --trailer "Signed-off-by: $who" |
+			GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email GIT_COMMITTER_NAME=$name \
+			GIT_COMMITTER_EMAIL=$email GIT_AUTHOR_DATE=$(git -C "$tree" log -1 --format=%aI "$c") \
+			git -C "$tree" commit-tree "$c^{tree}" -p "$prev")
+		made[$c]=$new
+		prev=$new
+	done
+	git -C "$tree" update-ref refs/sent/base base
+	for s in $PREREQS series; do
+		git -C "$tree" update-ref "refs/sent/$s" "${made[$(git -C "$tree" rev-parse "$s")]}"
+	done
+}
+
+# format-patch of every series into $1-NAME and $1, version 1, signed off
+# by $2, each with a cover letter where it has one (patches-NAME/cover-letter;
+# a single patch goes without), addressed as get_maintainer.pl says
+# (scripts/addresses.py, with patches-NAME/addresses). The series before the
+# project's own each apply on the base alone; the project's series names
+# them in prerequisite-patch-id.
 format() {
-	local prev=base s cover
+	local prev=base s cover dir
+	sign "$2"
 	rm -rf "$1"
 	for s in $PREREQS; do
-		rm -rf "${1:?}-$s"
+		dir=$1-$s
+		rm -rf "$dir"
 		cover=
 		[ ! -f "$TOP/patches-$s/cover-letter" ] || cover=--cover-letter
-		git -C "$tree" format-patch -q $cover --base=base -v1 -o "$1-$s" "$prev..$s"
+		git -C "$tree" format-patch -q $cover -v1 -o "$dir" "refs/sent/$prev..refs/sent/$s"
+		base_line "$dir"
+		python3 "$TOP/scripts/addresses.py" "$tree" "$dir" "$TOP/patches-$s/addresses"
 		prev=$s
 	done
-	git -C "$tree" format-patch -q --cover-letter --base=base -v1 -o "$1" "$prev..series"
+	git -C "$tree" format-patch -q --cover-letter --base=base -v1 -o "$1" "refs/sent/$prev..refs/sent/series"
+	base_line "$1"
+	python3 "$TOP/scripts/addresses.py" "$tree" "$1" "$TOP/patches/addresses"
 }
+
+# The base as upstream names it (BASE_UPSTREAM in versions.sh) in the
+# cover letter, or the only patch, of the series in $1, where format-patch
+# wrote the tree's own base commit, which no one else has; without it, no
+# base-commit: line (the cover letters say what the base is).
+base_line() {
+	local f
+	f=$(ls "$1"/v1-0000-*.patch 2>/dev/null || ls "$1"/*.patch | tail -1)
+	sed -i '/^base-commit: /d' "$f"
+	[ -z "$BASE_UPSTREAM" ] || sed -i "0,/^-- \$/s//base-commit: $BASE_UPSTREAM\n-- /" "$f"
+}
+
 # The patches of every series, in the order they apply.
 all_patches() {
 	local s
@@ -55,7 +120,7 @@ kmake() {	# objdir, args...
 
 lint() {
 	local dir=$OUT/series-lint bad=0 out
-	format "$dir"
+	format "$dir" "$(sender || echo "series lint <lint@localhost>")"
 	say "checkpatch --strict on $(all_patches "$dir" | wc -l) patches (${PREREQS// /, }, then the series)"
 	local allowed
 	allowed=$(grep -v -e '^#' -e '^$' "$TOP/patches/checkpatch-allowed" | cut -f1 | paste -sd'|')
@@ -85,7 +150,9 @@ lint() {
 cover() {
 	local dir=$OUT/series summary=$OUT/logs/summary.json
 	[ -f "$summary" ] || die "$summary missing: run make check (or make run) first"
-	format "$dir"
+	local who why
+	who=$(sender) || die "no identity to sign the patches with: $how_to_sign"
+	format "$dir" "$who"
 	python3 "$TOP/scripts/cover_letter.py" "$TOP/patches/cover-letter" "$summary" \
 		"$dir/v1-0000-cover-letter.patch"
 	local s d
@@ -98,6 +165,12 @@ cover() {
 		say "$(ls "$d" | wc -l) files in ${d#"$TOP"/}:"
 		ls "$d" | sed 's/^/  /'
 	done
+	why=$(unsendable "$who")
+	if [ -n "$why" ]; then
+		say "written, but NOT sendable: $why ($how_to_sign)"
+	else
+		say "signed off by $who; addressed from get_maintainer.pl"
+	fi
 }
 
 # A clean checkout of the 7.3 base at $1, as a worktree of out/linux.
@@ -155,9 +228,31 @@ check() {
 	if grep -n '^warning' "$obj/rustdoc.log" | grep -v -e 'target-feature' -e 'warnings emitted'; then
 		die "rustdoc warnings (above)"
 	fi
+	say "each series before the project's own, alone on a clean 7.3 tree; then its stable-tagged patches alone"
+	local s p stable
+	for s in $PREREQS; do
+		git -C "$wt" checkout -q -f --detach base
+		for p in $(patches_in "$OUT/series-lint-$s"); do am_one "$wt" "$p"; done
+		stable=$(grep -l '^Cc: stable@vger.kernel.org' $(patches_in "$OUT/series-lint-$s") || true)
+		git -C "$wt" checkout -q -f --detach base
+		for p in $stable; do am_one "$wt" "$p"; done
+		say "  $s: $(patches_in "$OUT/series-lint-$s" | wc -l) patches apply on 7.3; $(echo "$stable" | grep -c . || true) marked for stable, which apply on 7.3 without the others"
+	done
+	for p in $(patches_in "$OUT/series-lint"); do
+		! grep -q '^Cc: stable@vger.kernel.org' "$p" ||
+			die "$(basename "$p"): the project's series builds on the others, so nothing in it is for stable"
+	done
 	tree=$saved_tree
 	git -C "$tree" worktree remove --force "$wt"
 	say "check: every patch applies and builds; checkpatch, rustfmt, clippy, rustdoc clean"
+	local who why
+	if ! who=$(sender); then
+		say "NOT sendable: no identity to sign with ($how_to_sign)"
+	elif why=$(unsendable "$who") && [ -n "$why" ]; then
+		say "NOT sendable: $why ($how_to_sign)"
+	else
+		say "sendable, signed off by $who"
+	fi
 }
 
 # out/series/*.patch, as a reader of the list would apply them: git am on a

@@ -3,11 +3,13 @@
 #
 # Prepare the kernel tree at out/linux: Debian's linux-source-7.3 unpacked into
 # a git repository with one base commit (tag "base"), and on top of it, one
-# commit per step: first the prerequisite series (PREREQS in versions.sh:
-# patches-rust-bug/, the kernel crate with CONFIG_BUG on powerpc, branch
-# "rust-bug"; patches-uaccess/, the uaccess fix, branch "uaccess"; patches-irq-replay/,
-# the lockdep fix for replayed interrupts, branch "irq-replay"), then the
-# project's series (patches/*/, branch "series"), which builds on them.
+# commit per step: first the series sent before the project's own (PREREQS
+# in versions.sh, patches-NAME/, each as branch NAME), then the project's
+# series (patches/*/, branch "series"), which builds on them.
+#
+# The commits here are the build tree's, made with a local identity and no
+# sign-off; series.sh makes the patches to send from them with the
+# sender's own identity.
 #
 # A step is a directory patches/NNNN-slug/ holding:
 #   message   the commit message (subject on the first line)
@@ -23,9 +25,7 @@ tree=$OUT/linux
 say() { printf '[tree] %s\n' "$*"; }
 die() { printf '[tree] error: %s\n' "$*" >&2; exit 1; }
 
-g() { git -C "$tree" -c user.name="$(author_name)" -c user.email="$(author_email)" "$@"; }
-author_name() { git -C "$TOP" config user.name 2>/dev/null || echo "kvm-ppc-compat developers"; }
-author_email() { git -C "$TOP" config user.email 2>/dev/null || echo "kvm-ppc-compat@localhost"; }
+g() { git -C "$tree" -c user.name="build tree" -c user.email="build@localhost" "$@"; }
 
 if ! git -C "$tree" rev-parse -q --verify base >/dev/null 2>&1; then
 	tarball=$DL/linux-source/usr/src/linux-source-$KVER_SERIES.tar.xz
@@ -77,7 +77,7 @@ for series in $PREREQS series; do
 	for d in "$TOP/$dir"/*/; do
 		[ -d "$d" ] || continue
 		place_patch "$d" "$tree" || die "$(basename "$d")/glue.diff does not apply"
-		g commit -q -s -F "$d/message" || die "$(basename "$d") made no change"
+		g commit -q -F "$d/message" || die "$(basename "$d") made no change"
 		say "  $(g log -1 --format=%s)"
 	done
 	[ "$series" = series ] || g branch -q -f "$series" HEAD

@@ -3,6 +3,10 @@
 
 KVER_SERIES=7.3
 KSRC_VERSION=7.3.4-1~bpo13+1
+# The base as upstream names it, for the base-commit: line of the series;
+# empty while the tree is Debian's (its commit is no one else's), and the
+# cover letters say what the base is instead.
+BASE_UPSTREAM=
 BINDGEN_VERSION=0.71.1
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -14,12 +18,12 @@ DL=$CACHE/dl
 # The kernel tree the builds use: out/linux (made by tree.sh from patches/),
 # or another one, e.g. the tree `git am` of out/series made (make series-test).
 TREE=${KPC_TREE:-$OUT/linux}
-# The prerequisite series (rust-bug: the kernel crate with CONFIG_BUG on
-# powerpc; uaccess; irq-replay: lockdep), in the order they apply, before the project's
-# own (patches/): each patches-NAME/, applied as branch NAME of the tree and
-# formatted into out/series-NAME. Fixes found on the way, each to be sent
-# on its own.
-PREREQS="rust-bug uaccess irq-replay"
+# The series sent before the project's own (patches/), in the order they
+# apply: rust-bug (the kernel crate with CONFIG_BUG on powerpc), uaccess,
+# irq-replay (lockdep), kvm-fixes (the C implementation's fixes). Each
+# patches-NAME/ is applied as branch NAME of the tree and formatted into
+# out/series-NAME; each applies on the 7.3 base alone (series.sh check).
+PREREQS="rust-bug uaccess irq-replay kvm-fixes"
 TOOLS=$CACHE/tools
 
 LLVM_DIR=/usr/lib/llvm-19/bin/

@@ -11,6 +11,7 @@
  *   strncpy_from_user()   open, chdir
  *   strnlen_user()        execve (argv[0])
  *   clear_user()          get_mempolicy (the node mask's tail)
+ *   iov_iter copies       write (to a pipe)
  *   masked user writes    poll (revents), getdents64 (the entries)
  *
  * Each is tried with addresses of the linear map at several offsets, of the
@@ -191,6 +192,11 @@ static long call_get_mempolicy(long arg, unsigned long addr)
 	 * copied.
 	 */
 	return syscall(SYS_get_mempolicy, &mode, addr, 1024, NULL, 0);
+}
+
+static long call_write(long fd, unsigned long addr)
+{
+	return write(fd, (const void *)addr, 64);
 }
 
 static long call_ppoll(long arg, unsigned long addr)
@@ -401,6 +407,18 @@ TEST(clear_user_get_mempolicy)
  * Last: these write through a masked address (scoped_user_write_access),
  * so without the fix on an affected host they write into the kernel.
  */
+/* write() copies through an iov_iter: import_ubuf(), copy_page_from_iter() */
+TEST(iov_iter_write_pipe)
+{
+	int fds[2], bad;
+
+	ASSERT_EQ(0, pipe(fds));
+	bad = try_kptrs("write(pipe)", call_write, fds[1]);
+	close(fds[0]);
+	close(fds[1]);
+	EXPECT_EQ(0, bad);
+}
+
 TEST(masked_write_poll)
 {
 	EXPECT_EQ(0, try_kptrs("poll", call_ppoll, 0));
