@@ -26,20 +26,43 @@
 
 use kernel::{
     bindings,
-    ffi::{c_int, c_long, c_ulong, c_void},
+    ffi::{
+        c_int,
+        c_long,
+        c_ulong,
+        c_void, //
+    },
     of,
     page::PAGE_SIZE,
-    powerpc::{hcall, CpuFeature, Pvr},
+    powerpc::{
+        hcall,
+        CpuFeature,
+        Pvr, //
+    },
     prelude::*,
     sync::SetOnce,
-    transmute::{AsBytes, FromBytes},
-    uaccess::{UserPtr, UserSlice},
+    transmute::{
+        AsBytes,
+        FromBytes, //
+    },
+    uaccess::{
+        UserPtr,
+        UserSlice, //
+    },
 };
 
 mod compat_modes;
 
-use compat_modes::{ArgError, Host, HostCpu, Mode, ModeSet};
+use compat_modes::{
+    ArgError,
+    Host,
+    HostCpu,
+    Mode,
+    ModeSet, //
+};
 
+// The prefix of `pr_*!` messages, which `module!` would define; this file is linked into kvm-hv,
+// a C module, and has none.
 const __LOG_PREFIX: &[u8] = b"kvm-hv\0";
 
 // Register-sized words (PCR, hcall arguments) pass between `u64` and C's
@@ -123,7 +146,7 @@ pub unsafe extern "C" fn kvmhv_compat_nestedv1_caps() -> c_ulong {
     // Every node of type "cpu", as the C side's for_each_node_by_type().
     let mut versions = compat_modes::CpuVersions::default();
     for cpu in of::Node::find_by_type(c"cpu") {
-        versions.add(cpu.property_read_u32(c"cpu-version").ok());
+        versions.add(cpu.fwnode().property_read::<u32>(c"cpu-version").optional());
     }
     let modes = versions.modes(host_cpu());
     set_nested("cpu-version", modes);
@@ -277,7 +300,13 @@ kernel::static_assert!(compat_modes::hcall::CAP_POWER11 == bindings::H_GUEST_CAP
 #[kunit_tests(kvm_hv_compat)]
 mod tests {
     use super::compat_modes::{
-        cases, check_flags, check_size, nested_v1_modes, nested_v2_modes, reply_size, ArchLevel,
+        cases,
+        check_flags,
+        check_size,
+        nested_v1_modes,
+        nested_v2_modes,
+        reply_size,
+        ArchLevel, //
     };
     use kernel::prelude::*;
 

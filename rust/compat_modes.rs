@@ -9,8 +9,7 @@
 //!
 //! Everything here is computation on plain values: no user memory, no
 //! hypervisor call, no device tree, no kernel dependency. `book3s_hv_compat.rs`
-//! reads those and hands the values in. The same code is tested by KUnit in
-//! the kernel and by `cargo test` on the build host.
+//! reads those and hands the values in, and its KUnit suite tests them.
 
 /// Logical processor version register values, as written to
 /// `KVM_REG_PPC_ARCH_COMPAT` and found in a CPU node's `cpu-version`.
@@ -131,17 +130,6 @@ impl Mode {
             Mode::Power9 => hcall::CAP_POWER9,
             Mode::Power10 => hcall::CAP_POWER10,
             Mode::Power11 => hcall::CAP_POWER11,
-        }
-    }
-
-    /// The name QEMU's `max-cpu-compat` uses for this mode (the host tests
-    /// check [`ModeSet::names`] against it).
-    #[cfg(test)]
-    pub(crate) const fn name(self) -> &'static str {
-        match self {
-            Mode::Power9 => "power9",
-            Mode::Power10 => "power10",
-            Mode::Power11 => "power11",
         }
     }
 

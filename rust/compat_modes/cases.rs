@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Test cases of [`super`], shared by its KUnit suite (in the kernel) and its
-//! `cargo test` suite (on the build host).
+//! Test cases of [`super`], for its KUnit suite.
 //!
 //! Every expected value here is written out by hand from the architecture
 //! and the scenario it describes, never computed by the code under test.
 
-use super::{ArchLevel, ArgError, Host, HostCpu, Mode, ModeSet, Rejected};
+use super::{
+    ArchLevel,
+    ArgError,
+    Host,
+    HostCpu,
+    Mode,
+    ModeSet,
+    Rejected, //
+};
 
 /// The reserved PCR bits, worked out by hand: all but the four facility
 /// bits (63..60) and the five level bits (0x3e).
