@@ -87,7 +87,9 @@ format() {
 		python3 "$TOP/scripts/addresses.py" "$tree" "$dir" "$TOP/patches-$s/addresses"
 		prev=$s
 	done
-	git -C "$tree" format-patch -q --cover-letter --base=base -v1 -o "$1" "refs/sent/$prev..refs/sent/series"
+	# The project's own: a second implementation, sent as an RFC.
+	git -C "$tree" format-patch -q --rfc --cover-letter --base=base -v1 -o "$1" \
+		"refs/sent/$prev..refs/sent/series"
 	base_line "$1"
 	python3 "$TOP/scripts/addresses.py" "$tree" "$1" "$TOP/patches/addresses"
 }
