@@ -29,7 +29,7 @@ RUN_CHECKS = $(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RU
 	--scenarios all --run $(subst $(space),,$(CHECK_PROGS)) --client
 
 .PHONY: all setup tree build initramfs l0 check run hosttest lint series series-check series-test \
-	released bench kcsan prove-checkers clean
+	released bench kcsan prove-checkers configs clean
 
 all: tree
 	@$(S)/build.sh $(MAIN_VARIANT)
@@ -112,6 +112,12 @@ kcsan: tree
 # (selftests/prove-checkers, never in the series) and caught under its name.
 prove-checkers: tree l0
 	@$(S)/prove.sh
+
+# The feature in the defconfigs people build, RUST=y, KVM-HV built in and
+# as a module, the C implementation once: the kernel crate and
+# arch/powerpc/kvm/ of each (scripts/configs.sh; CONFIGS: some rows).
+configs: tree
+	@$(S)/configs.sh $(CONFIGS)
 
 # Not a gate: Linux 7.3 as released (the base commit, with only the
 # selftests patch) in every scenario, for the cover letter's comparison.

@@ -14,7 +14,8 @@
 #   scripts/configs.sh [ROW...]    ROW: DEFCONFIG:IMPL:KVM, e.g.
 #                                  powernv_defconfig:rust:m
 #
-# Build directories: out/configs/ROW; C objects come from ccache.
+# Build directories: out/configs/DEFCONFIG-IMPL-KVM; C objects come from
+# ccache.
 set -euo pipefail
 . "$(dirname "$0")/versions.sh"
 
@@ -67,13 +68,17 @@ EOF
 build_row() {
 	local row=$1 defconfig impl kvm obj frag line bad=0 start=$SECONDS
 	IFS=: read -r defconfig impl kvm <<<"$row"
-	[ -n "$kvm" ] && [ -f "$tree/arch/powerpc/configs/$defconfig" ] ||
-		die "$row: not DEFCONFIG:IMPL:KVM with a defconfig of arch/powerpc/configs"
-	obj=$OUT/configs/$row
+	case "$defconfig:$impl:$kvm" in
+	*_defconfig:rust:[ym] | *_defconfig:c:[ym]) ;;
+	*) die "$row: not DEFCONFIG:IMPL:KVM (e.g. powernv_defconfig:rust:m)" ;;
+	esac
+	# No ':' in a path make is given.
+	obj=$OUT/configs/$defconfig-$impl-$kvm
 	mkdir -p "$obj"
 	frag=$obj/feature.config
 	fragment "$impl" "$kvm" >"$frag"
-	kmake "$obj" "$defconfig" >/dev/null
+	kmake "$obj" "$defconfig" >"$obj/config.log" 2>&1 ||
+		die "$row: make $defconfig failed (${obj#"$TOP"/}/config.log)"
 	KCONFIG_CONFIG=$obj/.config "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" \
 		"$obj/.config" "$frag" >"$obj/merge.log" 2>&1
 	kmake "$obj" olddefconfig >/dev/null
