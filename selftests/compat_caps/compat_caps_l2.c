@@ -6,26 +6,14 @@
  * true: for each of Power9, Power10 and Power11 mode, in a fresh HV VM, a
  * tiny VMM sets the mode on vcpu 0 and runs a few real-mode instructions
  * that end in an hcall which KVM passes to user space. A mode that is not
- * expected must be refused by KVM_SET_ONE_REG with EINVAL, and then nothing
+ * granted must be refused by KVM_SET_ONE_REG with EINVAL, and then nothing
  * is run.
  *
- * The expected results come from the environment only, as in compat_caps.c:
- *
- *   KVM_PPC_NESTED_API     v1    L1 under a hypervisor, nested API v1
- *                          v2    L1 under a hypervisor, nested API v2
- *                          none  guest without nesting, no HV VMs possible
- *                          bare  KVM is the top-level hypervisor (powernv)
- *
- *   KVM_PPC_COMPAT_EXPECT  comma separated subset of p9,p10,p11, may be
- *                          empty: the modes KVM_REG_PPC_ARCH_COMPAT must
- *                          accept and an L2 must run in.
- *
- *   KVM_PPC_CPU            power9, power10 or power11: the processor
- *                          (QEMU's -cpu of the L0), for the qemu tests
- *                          below, which replay QEMU's own sequence in raw
- *                          mode; they are skipped without it.
- *
- * Without KVM_PPC_NESTED_API every test is skipped.
+ * What is granted, and the processor the qemu tests below need, come from
+ * the host itself, as in compat_caps.c (compat_caps_setup()): on a nested
+ * host the modes KVM_PPC_GET_COMPAT_CAPS reports, on bare metal those up to
+ * the processor's own, which its PVR names. KVM_PPC_NESTED_API,
+ * KVM_PPC_COMPAT_EXPECT and KVM_PPC_CPU, where set, are checked on top.
  *
  * The guest (one memslot at guest physical 0, radix, MSR[IR,DR] = 0):
  *
@@ -304,8 +292,7 @@ static void vmm_release(struct vmm *vmm)
 }
 
 FIXTURE(l2) {
-	enum nested_api api;
-	__u64 expect;		/* KVM_PPC_COMPAT_CAP_* bits */
+	struct host h;
 	struct vmm vmm;
 };
 
@@ -325,14 +312,22 @@ FIXTURE_VARIANT_ADD(l2, p11) {
 	.mode = &modes[2],
 };
 
+/* The fixture's setup: the host, and the VMM holding its fds */
+static bool vmm_setup(struct __test_metadata *_metadata, struct host *h,
+		      struct vmm *vmm)
+{
+	bool ready;
+
+	vmm_reset(vmm);
+	ready = compat_caps_setup(_metadata, h);
+	vmm->kvm_fd = h->kvm_fd;
+	vmm->vm_fd = h->vm_fd;
+	return ready && host_known(_metadata, h);
+}
+
 FIXTURE_SETUP(l2)
 {
-	vmm_reset(&self->vmm);
-
-	if (!compat_caps_setup(_metadata, &self->api, &self->expect,
-			       &self->vmm.kvm_fd, &self->vmm.vm_fd))
-		return;
-	TH_LOG("KVM_CREATE_VM(KVM_VM_PPC_HV): ok");
+	vmm_setup(_metadata, &self->h, &self->vmm);
 }
 
 FIXTURE_TEARDOWN(l2)
@@ -563,18 +558,30 @@ static void run_to_hcall(struct __test_metadata *_metadata, struct vmm *vmm,
 		TH_LOG("characters 8-15");
 }
 
+/* Returns ARCH_COMPAT as KVM_GET_ONE_REG reads it */
+static __u32 get_arch_compat(struct __test_metadata *_metadata, int vcpu_fd)
+{
+	__u32 val = 0xffffffff;
+	struct kvm_one_reg reg = {
+		.id = KVM_REG_PPC_ARCH_COMPAT,
+		.addr = (uintptr_t)&val,
+	};
+	int ret, err;
+
+	ret = ioctl(vcpu_fd, KVM_GET_ONE_REG, &reg);
+	err = errno;
+	EXPECT_EQ(0, ret)
+		TH_LOG("KVM_GET_ONE_REG(ARCH_COMPAT) failed: %s", strerror(err));
+	return val;
+}
+
 TEST_F_TIMEOUT(l2, run, TEST_TIMEOUT)
 {
 	const struct compat_mode *mode = variant->mode;
-	bool want = self->expect & mode->cap;
+	bool want = self->h.granted & mode->cap;
 	struct vmm *vmm = &self->vmm;
 	struct kvm_run *run;
-	__u32 readback = 0;
-	struct kvm_one_reg reg = {
-		.id = KVM_REG_PPC_ARCH_COMPAT,
-		.addr = (uintptr_t)&readback,
-	};
-	int ret, err;
+	int err;
 
 	TH_LOG("%s (0x%08x): expected %s", mode->name, mode->pvr,
 	       want ? "to run an L2 vcpu" :
@@ -589,25 +596,22 @@ TEST_F_TIMEOUT(l2, run, TEST_TIMEOUT)
 	       err ? strerror(err) : "ok");
 	if (!want) {
 		EXPECT_EQ(EINVAL, err)
-			TH_LOG("%s not in %s: expected EINVAL, got %s; not running",
-			       mode->name, ENV_EXPECT,
-			       err ? strerror(err) : "success");
+			TH_LOG("%s not granted: expected EINVAL, got %s; not running",
+			       mode->name, err_name(err));
+		EXPECT_EQ(0U, get_arch_compat(_metadata, vmm->vcpu_fd))
+			TH_LOG("a refused mode must leave ARCH_COMPAT alone");
 		return;
 	}
 	ASSERT_EQ(0, err)
-		TH_LOG("%s in %s: expected success, got %s", mode->name,
-		       ENV_EXPECT, strerror(err));
+		TH_LOG("%s granted: expected success, got %s", mode->name,
+		       strerror(err));
 
 	setup_guest(_metadata, vmm);
 	run_to_hcall(_metadata, vmm, mode->name);
 
 	/* The mode is still set (v2: the L1 reads it back from the L0) */
-	ret = ioctl(vmm->vcpu_fd, KVM_GET_ONE_REG, &reg);
-	err = ret < 0 ? errno : 0;
-	EXPECT_EQ(0, err)
-		TH_LOG("KVM_GET_ONE_REG(ARCH_COMPAT) failed: %s", strerror(err));
-	EXPECT_EQ(mode->pvr, readback)
-		TH_LOG("ARCH_COMPAT read back after the run: 0x%08x", readback);
+	EXPECT_EQ(mode->pvr, get_arch_compat(_metadata, vmm->vcpu_fd))
+		TH_LOG("ARCH_COMPAT read back after the run");
 
 	TH_LOG("%s: L2 ran and called H_PUT_TERM_CHAR('%c')", mode->name,
 	       (char)(run->papr_hcall.args[2] >> 56));
@@ -628,70 +632,31 @@ TEST_F_TIMEOUT(l2, run, TEST_TIMEOUT)
  * guest on a host that may only give Power10, or failing late in the
  * hypervisor). On bare metal the processor's own mode is always granted.
  *
- * The processor comes from the scenario, like the expected modes:
- *
- *   KVM_PPC_CPU   power9, power10 or power11: the processor QEMU's L0
- *                 emulates (QEMU's -cpu), whatever mode it runs the L1 in
- *
- * Without it these tests are skipped.
+ * The processor is the one the PVR names.
  */
-#define ENV_CPU		"KVM_PPC_CPU"
-
 FIXTURE(qemu) {
-	enum nested_api api;
-	__u64 expect;
+	struct host h;
 	const struct compat_mode *native;	/* the processor's own mode */
-	bool raw_ok;				/* native mode is expected */
+	bool raw_ok;				/* native mode is granted */
 	struct vmm vmm;
 };
 
 FIXTURE_SETUP(qemu)
 {
-	static const char * const cpus[] = { "power9", "power10", "power11" };
-	const char *cpu = getenv(ENV_CPU);
-	unsigned int i;
-
-	vmm_reset(&self->vmm);
-	self->native = NULL;
-
-	if (!cpu)
-		SKIP(return, "no processor given: set %s", ENV_CPU);
-	for (i = 0; i < ARRAY_SIZE(cpus); i++) {
-		if (!strcmp(cpu, cpus[i]))
-			self->native = &modes[i];
-	}
-	ASSERT_NE(NULL, self->native)
-		TH_LOG("%s=\"%s\": must be power9, power10 or power11",
-		       ENV_CPU, cpu);
-	if (!compat_caps_setup(_metadata, &self->api, &self->expect,
-			       &self->vmm.kvm_fd, &self->vmm.vm_fd))
+	if (!vmm_setup(_metadata, &self->h, &self->vmm))
 		return;
-	self->raw_ok = self->expect & self->native->cap;
-	TH_LOG("%s=%s: raw mode runs the guest as a %s, expected %s",
-	       ENV_CPU, cpu, self->native->name,
-	       self->raw_ok ? "to run" : "to be refused");
+	self->native = cpu_mode(&self->h);
+	if (!self->native)
+		SKIP(return, "the processor (PVR 0x%08x) is none of Power9, Power10, Power11",
+		     self->h.pvr);
+	self->raw_ok = self->h.granted & self->native->cap;
+	TH_LOG("raw mode runs the guest as a %s, expected %s",
+	       self->native->name, self->raw_ok ? "to run" : "to be refused");
 }
 
 FIXTURE_TEARDOWN(qemu)
 {
 	vmm_release(&self->vmm);
-}
-
-/* Returns ARCH_COMPAT as KVM_GET_ONE_REG reads it */
-static __u32 get_arch_compat(struct __test_metadata *_metadata, int vcpu_fd)
-{
-	__u32 val = 0xffffffff;
-	struct kvm_one_reg reg = {
-		.id = KVM_REG_PPC_ARCH_COMPAT,
-		.addr = (uintptr_t)&val,
-	};
-	int ret, err;
-
-	ret = ioctl(vcpu_fd, KVM_GET_ONE_REG, &reg);
-	err = errno;
-	EXPECT_EQ(0, ret)
-		TH_LOG("KVM_GET_ONE_REG(ARCH_COMPAT) failed: %s", strerror(err));
-	return val;
 }
 
 /* QEMU at vcpu setup: the host's PVR, read and written back */
@@ -781,14 +746,14 @@ TEST_F_TIMEOUT(qemu, cas_fallback, TEST_TIMEOUT)
 	       err ? strerror(err) : "ok");
 	if (self->raw_ok) {
 		ASSERT_EQ(0, err)
-			TH_LOG("%s is expected: the mode must be accepted",
+			TH_LOG("%s is granted: the mode must be accepted",
 			       native->name);
 		setup_guest(_metadata, &self->vmm);
 		run_to_hcall(_metadata, &self->vmm, native->name);
 		return;
 	}
 	ASSERT_EQ(EINVAL, err)
-		TH_LOG("%s is not expected: the mode must be refused",
+		TH_LOG("%s is not granted: the mode must be refused",
 		       native->name);
 	EXPECT_EQ(0U, get_arch_compat(_metadata, self->vmm.vcpu_fd))
 		TH_LOG("a refused mode must leave ARCH_COMPAT alone");

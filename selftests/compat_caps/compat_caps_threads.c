@@ -3,15 +3,15 @@
  * KVM_PPC_GET_COMPAT_CAPS and KVM_REG_PPC_ARCH_COMPAT under concurrency.
  *
  * Query threads call KVM_PPC_GET_COMPAT_CAPS in a loop on one shared VM fd,
- * and now and then on a VM of their own; every answer must be the expected
- * one (KVM_PPC_COMPAT_EXPECT on v1/v2, EINVAL on bare metal) and identical
- * to the first answer of the run. Churn threads at the same time create a
- * VM, create vcpus, enable PAPR and write each of p9, p10, p11 to
- * KVM_REG_PPC_ARCH_COMPAT (accepted exactly when expected), and close it
+ * and now and then on a VM of their own; every answer must be the one the
+ * fixture got before the threads started (on bare metal EINVAL), and
+ * identical to the first answer of the run. Churn threads at the same time
+ * create a VM, create vcpus, enable PAPR and write each of p9, p10, p11 to
+ * KVM_REG_PPC_ARCH_COMPAT (accepted exactly when granted), and close it
  * all again. A second test closes a VM fd while threads query it.
  *
- * The expected values come from the environment, as for compat_caps.c:
- * KVM_PPC_NESTED_API (v1, v2, none, bare) and KVM_PPC_COMPAT_EXPECT.
+ * What the host grants comes from the host itself, as in compat_caps.c
+ * (compat_caps_setup()); the environment, where set, is checked on top.
  * Thread counts and duration: COMPAT_CAPS_QUERY_THREADS,
  * COMPAT_CAPS_CHURN_THREADS, COMPAT_CAPS_DURATION (seconds).
  */
@@ -66,10 +66,7 @@ struct answer {
 
 /* What every thread of a test sees */
 struct shared {
-	enum nested_api api;
-	__u64 expect;		/* KVM_PPC_COMPAT_CAP_* bits */
-	int kvm_fd;
-	int vm_fd;		/* the VM all query threads share */
+	struct host h;		/* h.vm_fd: the VM all query threads share */
 	int stop;		/* atomic: threads leave their loop */
 	int closing;		/* atomic: vm_close_race closes vm_fd */
 	pthread_mutex_t lock;	/* protects the members below */
@@ -129,7 +126,7 @@ static const char *answer_str(const struct answer *a, char *buf, size_t len)
 
 /*
  * One KVM_PPC_GET_COMPAT_CAPS on @fd with a clean struct of @size bytes
- * followed by guard bytes. Checks the answer against the environment and
+ * followed by guard bytes. Checks the answer against the fixture's and
  * the first answer of the run. @a gets the answer. Returns false after
  * fail() on a mismatch; EBADF is returned as an answer when @ebadf_ok.
  */
@@ -162,7 +159,7 @@ static bool get_caps(struct worker *w, int fd, __u64 size, const char *where,
 	if (ebadf_ok && a->err == EBADF)
 		return true;
 
-	if (sh->api == API_BARE) {
+	if (sh->h.api == API_BARE) {
 		want.err = EINVAL;
 		want.caps.size = size;
 		want.caps.flags = 0;
@@ -171,7 +168,7 @@ static bool get_caps(struct worker *w, int fd, __u64 size, const char *where,
 		want.err = 0;
 		want.caps.size = SIZE_VER0;
 		want.caps.flags = 0;
-		want.caps.compat_capabilities = sh->expect;
+		want.caps.compat_capabilities = sh->h.granted;
 	}
 	if (a->err != want.err || memcmp(&a->caps, &want.caps, sizeof(a->caps))) {
 		fail(sh, "%s: expected %s, got %s", who,
@@ -214,7 +211,7 @@ static bool query_fresh_vm(struct worker *w, __u64 size)
 	bool ok;
 	int vm;
 
-	vm = ioctl(sh->kvm_fd, KVM_CREATE_VM, KVM_VM_PPC_HV);
+	vm = ioctl(sh->h.kvm_fd, KVM_CREATE_VM, KVM_VM_PPC_HV);
 	if (vm < 0) {
 		fail(sh, "query thread %u, call %lu: KVM_CREATE_VM failed: %s",
 		     w->id, w->iters, strerror(errno));
@@ -238,7 +235,7 @@ static void *query_thread(void *arg)
 			ok = query_fresh_vm(w, size);
 			w->extra++;
 		} else {
-			ok = get_caps(w, w->sh->vm_fd, size, "the shared VM fd",
+			ok = get_caps(w, w->sh->h.vm_fd, size, "the shared VM fd",
 				      false, &a);
 		}
 		if (!ok)
@@ -250,7 +247,7 @@ static void *query_thread(void *arg)
 
 /*
  * Create vcpu @id on @vm, enable PAPR, write @m's logical PVR to
- * KVM_REG_PPC_ARCH_COMPAT: success exactly when @m is expected.
+ * KVM_REG_PPC_ARCH_COMPAT: success exactly when @m is granted.
  */
 static bool churn_vcpu(struct worker *w, int vm, unsigned int id,
 		       const struct compat_mode *m)
@@ -281,7 +278,7 @@ static bool churn_vcpu(struct worker *w, int vm, unsigned int id,
 	err = ret ? errno : 0;
 	close(vcpu);
 	w->extra++;
-	want = sh->expect & m->cap ? 0 : EINVAL;
+	want = sh->h.granted & m->cap ? 0 : EINVAL;
 	if (ret && ret != -1)
 		err = -1;
 	if (err != want) {
@@ -302,7 +299,7 @@ static void *churn_thread(void *arg)
 	int vm;
 
 	while (ok && !stopped(sh)) {
-		vm = ioctl(sh->kvm_fd, KVM_CREATE_VM, KVM_VM_PPC_HV);
+		vm = ioctl(sh->h.kvm_fd, KVM_CREATE_VM, KVM_VM_PPC_HV);
 		if (vm < 0) {
 			fail(sh, "churn thread %u, VM %lu: KVM_CREATE_VM failed: %s",
 			     w->id, w->iters, strerror(errno));
@@ -327,7 +324,7 @@ static void *close_race_thread(void *arg)
 
 	while (!stopped(sh)) {
 		size = query_sizes[w->iters % ARRAY_SIZE(query_sizes)];
-		if (!get_caps(w, sh->vm_fd, size, "the VM fd being closed",
+		if (!get_caps(w, sh->h.vm_fd, size, "the VM fd being closed",
 			      true, &a))
 			break;
 		if (a.err == EBADF) {
@@ -389,18 +386,18 @@ FIXTURE_SETUP(threads)
 	struct shared *sh = &self->sh;
 
 	pthread_mutex_init(&sh->lock, NULL);
-	compat_caps_setup(_metadata, &sh->api, &sh->expect, &sh->kvm_fd,
-			  &sh->vm_fd);
+	if (compat_caps_setup(_metadata, &sh->h))
+		host_known(_metadata, &sh->h);
 }
 
 FIXTURE_TEARDOWN(threads)
 {
 	struct shared *sh = &self->sh;
 
-	if (sh->vm_fd >= 0)
-		close(sh->vm_fd);
-	if (sh->kvm_fd >= 0)
-		close(sh->kvm_fd);
+	if (sh->h.vm_fd >= 0)
+		close(sh->h.vm_fd);
+	if (sh->h.kvm_fd >= 0)
+		close(sh->h.kvm_fd);
 	pthread_mutex_destroy(&sh->lock);
 }
 
@@ -432,8 +429,8 @@ TEST_F_TIMEOUT(threads, query_and_churn, THREADS_TIMEOUT)
 	ASSERT_TRUE(n > 0 && n <= MAX_THREADS)
 		TH_LOG("%u query + %u churn threads: 1 to %d in all",
 		       nq, nc, MAX_THREADS);
-	TH_LOG("%u query threads, %u churn threads, %u s, %s=%s",
-	       nq, nc, secs, ENV_API, api_names[sh->api]);
+	TH_LOG("%u query threads, %u churn threads, %u s",
+	       nq, nc, secs);
 
 	w = calloc(n, sizeof(*w));
 	ASSERT_NE(NULL, w);
@@ -512,9 +509,9 @@ TEST_F_TIMEOUT(threads, vm_close_race, THREADS_TIMEOUT)
 		SKIP(return, "%s=0", ENV_QUERY);
 
 	/* a VM of its own: the fixture closes its vm_fd itself */
-	fd = sh->vm_fd;
-	sh->vm_fd = ioctl(sh->kvm_fd, KVM_CREATE_VM, KVM_VM_PPC_HV);
-	ASSERT_GE(sh->vm_fd, 0)
+	fd = sh->h.vm_fd;
+	sh->h.vm_fd = ioctl(sh->h.kvm_fd, KVM_CREATE_VM, KVM_VM_PPC_HV);
+	ASSERT_GE(sh->h.vm_fd, 0)
 		TH_LOG("KVM_CREATE_VM failed: %s", strerror(errno));
 
 	w = calloc(nq, sizeof(*w));
@@ -531,7 +528,7 @@ TEST_F_TIMEOUT(threads, vm_close_race, THREADS_TIMEOUT)
 
 	sleep_ms(CLOSE_AFTER_MS);
 	__atomic_store_n(&sh->closing, 1, __ATOMIC_RELEASE);
-	close(sh->vm_fd);
+	close(sh->h.vm_fd);
 
 	/* every thread sees EBADF on its next call */
 	t0 = now();
@@ -543,7 +540,7 @@ TEST_F_TIMEOUT(threads, vm_close_race, THREADS_TIMEOUT)
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < n; i++)
 		pthread_join(w[i].tid, NULL);
-	sh->vm_fd = fd;
+	sh->h.vm_fd = fd;
 
 	for (i = 0; i < n; i++) {
 		TH_LOG("query thread %u: %lu calls before EBADF%s", i,
