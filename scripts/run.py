@@ -211,6 +211,38 @@ MODE_ORDER = ["p9", "p10", "p11"]
 # QEMU's -cpu of a scenario -> the mode of that processor itself.
 CPU_MODE = {"power9": "p9", "power10": "p10", "power11": "p11"}
 
+# The series' kselftests. They judge the host from what it says of itself;
+# the scenario's KVM_PPC_* variables (guest-init exports them) are a check
+# on top. In NO_ENV_SCENARIOS each runs a second time without them (its
+# name prefixed NO_ENV, which guest-init understands), judged the same way
+# and shown in rows of their own, "SCENARIO (no env)".
+KSELFTESTS = ["compat_caps", "compat_caps_l2", "compat_caps_fuzz", "compat_caps_threads"]
+NO_ENV = "noenv/"
+NO_ENV_SCENARIOS = ["v2-p11-c10", "v1-p10", "bare-p10", "none-p10"]
+NO_ENV_LABEL = " (no env)"
+
+
+def with_no_env(progs, scenario, scenarios):
+    """PROGS for a boot of SCENARIO: if it is one of SCENARIOS, the
+    kselftests among PROGS again without the environment, after the last
+    of them."""
+    again = [NO_ENV + p for p in progs if p in KSELFTESTS]
+    if scenario not in scenarios or not again:
+        return list(progs)
+    last = max(i for i, p in enumerate(progs) if p in KSELFTESTS)
+    return progs[:last + 1] + again + progs[last + 1:]
+
+
+def plain_prog(prog):
+    """The program a run of PROG starts: noenv/compat_caps -> compat_caps."""
+    return prog[len(NO_ENV):] if prog.startswith(NO_ENV) else prog
+
+
+def row_name(r):
+    """The scenario column of a result's row: runs without the environment
+    have rows of their own."""
+    return r.scenario + (NO_ENV_LABEL if r.prog.startswith(NO_ENV) else "")
+
 
 def l1_mode(sc):
     """The mode the scenario's L0 runs the L1 in: max-cpu-compat, else the
@@ -557,7 +589,7 @@ def judge(variant, sc, progs, text, timed_out, timeout, module=False):
                 # Without nesting there is nothing to test: every case must
                 # skip, and say why. A pass here would mean a VM was created.
                 for name, (st, why) in list(r.cases.items()):
-                    if st != "skip" and prog.startswith("compat_caps"):
+                    if st != "skip" and plain_prog(prog).startswith("compat_caps"):
                         r.cases[name] = ("fail", f"expected SKIP without nesting, got {st}")
         if trouble:
             r.cases["(kernel log)"] = ("fail", trouble_reason(trouble))
@@ -676,9 +708,9 @@ def print_parity(results, variants):
             col = case_name(n)
             if col not in names:
                 names.append(col)
-            cells.setdefault((r.scenario, col), {})[r.variant] = st
-    scenarios = list(dict.fromkeys(r.scenario for r in results))
-    booted = {(r.scenario, r.variant) for r in results}
+            cells.setdefault((row_name(r), col), {})[r.variant] = st
+    scenarios = list(dict.fromkeys(row_name(r) for r in results))
+    booted = {(row_name(r), r.variant) for r in results}
     print("parity (" + " vs ".join(variants) + "): '=' same result, "
           "'x' listed difference, '!' unlisted difference, "
           "'-' not on every variant")
@@ -719,6 +751,9 @@ def main():
     ap.add_argument("--report", action="store_true",
                     help="a report, not a verdict: exit 0 whatever failed "
                     "(make released: Linux 7.3 as released)")
+    ap.add_argument("--no-env", default=",".join(NO_ENV_SCENARIOS),
+                    help="scenarios in which the kselftests run a second time without "
+                    "the KVM_PPC_* variables, comma list ('' for none)")
     ap.add_argument("--client", action="store_true",
                     help="also run the real client (QEMU in the guest, booting an L2: "
                     f"{','.join(CLIENT_RUNS)}) in the variants whose initramfs carries it")
@@ -734,6 +769,7 @@ def main():
             sys.exit(f"run.py: unknown scenario(s): {', '.join(sorted(unknown))}")
         scenarios = [s for s in scenarios if s.name in want]
     progs = args.run.split(",")
+    no_env = [n for n in args.no_env.split(",") if n]
 
     # VARIANT or VARIANT@SCENARIO+SCENARIO: a variant run in some scenarios only.
     variants, jobs = [], []
@@ -752,7 +788,7 @@ def main():
         if args.client and os.path.exists(os.path.join(OUT, v, "initramfs.client")):
             mine_progs += CLIENT_RUNS
         mine_progs += [p for p in progs if p in RUN_LAST]
-        jobs += [(v, s, logdir, mine_progs) for s in mine]
+        jobs += [(v, s, logdir, with_no_env(mine_progs, s.name, no_env)) for s in mine]
 
     exceptions = load_exceptions(os.path.join(TOP, "selftests", "parity-exceptions"))
     results = []
@@ -769,7 +805,8 @@ def main():
             results += rs
 
     order = {(v, s.name): i for i, (v, s, _, _) in enumerate(jobs)}
-    rank = {p: i for i, p in enumerate(["insmod", "kunit"] + progs + CLIENT_RUNS)}
+    every = ["insmod", "kunit"] + progs + [NO_ENV + p for p in progs] + CLIENT_RUNS
+    rank = {p: i for i, p in enumerate(every)}
     results.sort(key=lambda r: (order[(r.variant, r.scenario)], rank[r.prog]))
     if args.show:
         for r in results:
@@ -806,11 +843,11 @@ def print_faults(results):
     faults injected into them, answers checked."""
     rows = []
     for r in results:
-        if r.prog != "compat_caps_fuzz":
+        if plain_prog(r.prog) != "compat_caps_fuzz":
             continue
         got = {m.group(1): m.groups()[1:] for m in FAULT_FIGURES.finditer(r.output)}
         if got:
-            rows.append((r.variant, r.scenario, got))
+            rows.append((r.variant, row_name(r), got))
     if not rows:
         return
     tests = ["usercopy_faults", "usercopy_faults_arch_compat"]
@@ -829,7 +866,7 @@ def print_table(results):
     """One row per variant x scenario, one column per case of every program."""
     rows, names = {}, []
     for r in results:
-        row = rows.setdefault((r.variant, r.scenario), {})
+        row = rows.setdefault((r.variant, row_name(r)), {})
         for n, v in r.cases.items():
             col = case_name(n)
             if col not in names:

@@ -5,7 +5,9 @@ apply_exceptions), fed with recorded logs of real boots
 edits of them. Run by make hosttest; the KTAP parser is the kernel tree's
 (make tree first)."""
 
+import contextlib
 import gzip
+import io
 import os
 import re
 import sys
@@ -184,6 +186,74 @@ class MustSkip(unittest.TestCase):
         text = self.text.replace(m.group(0), f"ok {m.group(1)} {m.group(2)}")
         f = failures(judge(text, "c", "none-p10"))
         self.assertEqual(f, {("compat_caps", m.group(2)): "expected SKIP without nesting, got pass"})
+
+
+def add_no_env_run(text, prog, edit=lambda block: block):
+    """TEXT with a second run of PROG, without the environment, right
+    after the first: its output as EDIT(the first's) gives it."""
+    m = re.search(rf"^KPC-BEGIN {re.escape(prog)}\n(.*?)^KPC-END {re.escape(prog)} (rc=\d+\n)",
+                  text, re.S | re.M)
+    again = (f"KPC-BEGIN {run.NO_ENV}{prog}\n{edit(m.group(1))}"
+             f"KPC-END {run.NO_ENV}{prog} {m.group(2)}")
+    return text[:m.end()] + again + text[m.end():]
+
+
+class NoEnvRuns(unittest.TestCase):
+    """The kselftests a second time without the KVM_PPC_* variables."""
+
+    CHECK_PROGS = ["compat_caps", "compat_caps_l2", "compat_caps_fuzz", "compat_caps_threads",
+                   "kvm_compat_caps:--json", "qemu_l2:unguided", "qemu_l2:guided",
+                   "uaccess_kernel_ptr"]
+
+    def test_which_programs_and_where(self):
+        progs = run.with_no_env(self.CHECK_PROGS, "v1-p10", run.NO_ENV_SCENARIOS)
+        self.assertEqual(progs[:8], self.CHECK_PROGS[:4] + [
+            "noenv/compat_caps", "noenv/compat_caps_l2", "noenv/compat_caps_fuzz",
+            "noenv/compat_caps_threads"])
+        self.assertEqual(progs[8:], self.CHECK_PROGS[4:])
+        self.assertEqual(run.with_no_env(self.CHECK_PROGS, "v2-p10", run.NO_ENV_SCENARIOS),
+                         self.CHECK_PROGS)
+        self.assertEqual(run.with_no_env(["uaccess_kernel_ptr"], "v1-p10", run.NO_ENV_SCENARIOS),
+                         ["uaccess_kernel_ptr"])
+        for sc in ("v2-p11-c10", "v1-p10", "bare-p10"):
+            self.assertIn(sc, run.NO_ENV_SCENARIOS)
+            self.assertIn(sc, SCENARIOS)
+
+    def test_judged_and_shown_as_rows_of_their_own(self):
+        text = add_no_env_run(recorded("skip-c-none-p10"), "compat_caps")
+        v = judge(text, "c", "none-p10")
+        self.assertEqual(failures(v), {})
+        self.assertEqual(v["noenv/compat_caps"], v["compat_caps"])
+        self.assertTrue(v["compat_caps"])
+        results = [r for r in run.judge("c", SCENARIOS["none-p10"], progs_of(text), text,
+                                        False, 300) if r.prog.endswith("compat_caps")]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            run.print_table(results)
+        rows = [l.split()[:3] for l in out.getvalue().splitlines() if l.startswith("c ")]
+        self.assertEqual(rows, [["c", "none-p10", "skip"], ["c", "none-p10", "(no"]])
+        self.assertIn("c/none-p10 (no env)", out.getvalue())
+
+    def test_a_pass_without_nesting_fails_there_too(self):
+        def passed(block):
+            return re.sub(r"^ok (\d+) (compat\.check_extension) # SKIP .*$", r"ok \1 \2",
+                          block, flags=re.M)
+        text = add_no_env_run(recorded("skip-c-none-p10"), "compat_caps", passed)
+        f = failures(judge(text, "c", "none-p10"))
+        self.assertEqual(f, {("noenv/compat_caps", "compat.check_extension"):
+                             "expected SKIP without nesting, got pass"})
+
+    def test_a_failure_without_the_environment_is_a_failure(self):
+        def failed(block):
+            return block.replace(
+                "ok 2 compat.get_caps\n",
+                "# compat_caps.c:170:get_caps:Expected 0ULL (0) == x (1)\n"
+                "not ok 2 compat.get_caps\n")
+        text = add_no_env_run(recorded("timeout-released-bare-p10"), "compat_caps", failed)
+        v = judge(text, "c", "bare-p10", timed_out=True)
+        self.assertEqual(v["noenv/compat_caps"]["compat.get_caps"],
+                         ("fail", "compat_caps.c:170: Expected 0ULL (0) == x (1)"))
+        self.assertEqual(v["compat_caps"]["compat.get_caps"][0], "pass")
 
 
 class KernelReports(unittest.TestCase):
