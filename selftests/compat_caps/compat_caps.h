@@ -110,6 +110,7 @@ struct host {
 	int kvm_fd;
 	int vm_fd;
 	enum nested_api api;	/* API_V1, API_V2, API_UNKNOWN or API_BARE */
+	const char *api_why;	/* how the API was told */
 	__u32 pvr;		/* the processor's own, read with mfspr */
 	enum level cpu;		/* its level; LVL_NONE: not one of ours */
 	enum level dt_low;	/* lowest and highest level that a CPU */
@@ -328,19 +329,23 @@ static inline void read_cpu_versions(struct host *h)
  * Nested API v1 or v2: KVM offers nesting to its own guests on nested
  * API v1 only (kvmhv_enable_nested()), unless kvm_hv.nested=N says not to.
  */
-static inline enum nested_api nested_api(const struct host *h)
+static inline void nested_api(struct host *h)
 {
 	int val = 0;
 	FILE *f;
 
+	h->api = API_V1;
+	h->api_why = "KVM_CAP_PPC_NESTED_HV is 1";
 	if (ioctl(h->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PPC_NESTED_HV) == 1)
-		return API_V1;
+		return;
 	f = fopen(KVM_HV_NESTED, "re");
 	if (f) {
 		val = fgetc(f);
 		fclose(f);
 	}
-	return val == 'Y' ? API_V2 : API_UNKNOWN;
+	h->api = val == 'Y' ? API_V2 : API_UNKNOWN;
+	h->api_why = val == 'Y' ? "KVM_CAP_PPC_NESTED_HV is 0, kvm_hv.nested=Y" :
+		     "KVM_CAP_PPC_NESTED_HV is 0, kvm_hv.nested not Y";
 }
 
 /* One line: what the setup learnt, and from where */
@@ -349,11 +354,9 @@ static inline void host_log(struct __test_metadata *_metadata,
 {
 	char names[64];
 
-	TH_LOG("host: %s; PVR 0x%08x (%s); cpu-version in %u CPU node(s), levels %s to %s; %s: %s",
-	       h->api == API_BARE ? "bare metal (PowerNV)" :
-	       h->api == API_V1 ? "nested API v1 (KVM_CAP_PPC_NESTED_HV)" :
-	       h->api == API_V2 ? "nested API v2 (no KVM_CAP_PPC_NESTED_HV, kvm_hv.nested=Y)" :
-	       "nested, API unknown (no KVM_CAP_PPC_NESTED_HV, kvm_hv.nested not Y)",
+	TH_LOG("host: %s%s (%s); PVR 0x%08x (%s); cpu-version: %u nodes, %s to %s; %s: %s",
+	       h->api == API_BARE ? "bare metal" : "nested API ",
+	       h->api == API_BARE ? "" : api_names[h->api], h->api_why,
 	       h->pvr, level_name(h->cpu), h->dt_nodes,
 	       level_name(h->dt_low), level_name(h->dt_high),
 	       h->api == API_BARE ? "runs" : "KVM_PPC_GET_COMPAT_CAPS grants",
@@ -374,8 +377,10 @@ static inline void check_env(struct __test_metadata *_metadata,
 	__u64 mask;
 
 	if (api != API_UNKNOWN) {
-		if (h->api == API_UNKNOWN && api != API_BARE)
+		if (h->api == API_UNKNOWN && api != API_BARE) {
 			h->api = api;	/* the environment tells v1 from v2 */
+			h->api_why = ENV_API;
+		}
 		EXPECT_EQ(api, h->api)
 			TH_LOG("%s=%s, but this host is %s", ENV_API,
 			       api_names[api], api_names[h->api]);
@@ -467,10 +472,11 @@ static inline bool compat_caps_setup(struct __test_metadata *_metadata,
 
 	if (!strcmp(platform, "PowerNV")) {
 		h->api = API_BARE;
+		h->api_why = "platform PowerNV";
 		h->known = h->cpu != LVL_NONE;
 		h->granted = modes_upto(h->cpu);
 	} else if (!strcmp(platform, "pSeries")) {
-		h->api = nested_api(h);
+		nested_api(h);
 		err = ioctl(h->vm_fd, KVM_PPC_GET_COMPAT_CAPS, &caps) ? errno : 0;
 		ASSERT_EQ(0, err)
 			TH_LOG("KVM_PPC_GET_COMPAT_CAPS failed on a nested host: %s",
