@@ -105,8 +105,10 @@ build_row() {
 	[ -f "$linked" ] || die "$row: ${linked#"$obj"/} was not made"
 	want=kvmppc_get_compat_caps
 	[ "$impl" = c ] || want=kvmppc_compat_caps_ioctl
-	"${LLVM_DIR}llvm-nm" "$linked" 2>/dev/null | grep -q " [Tt] $want\$" ||
-		die "$row: $want is not in ${linked#"$obj"/}"
+	# The symbols first: grep -q on a pipe would fail it (pipefail, SIGPIPE).
+	local syms
+	syms=$("${LLVM_DIR}llvm-nm" "$linked" 2>/dev/null)
+	grep -q " [Tt] $want\$" <<<"$syms" || die "$row: $want is not in ${linked#"$obj"/}"
 	say "$row: ok, $want in ${linked#"$obj"/} ($(grep -c '^CONFIG_PPC_64K_PAGES=y' "$obj/.config" |
 		sed 's/1/64 KiB/;s/0/4 KiB/') pages, PSERIES $(grep -q '^CONFIG_PPC_PSERIES=y' "$obj/.config" &&
 		echo y || echo n); $(((SECONDS - start) / 60)):$(printf %02d $(((SECONDS - start) % 60))))"
