@@ -5,8 +5,19 @@
 //! that matters.
 
 use crate::compat_modes::{
-    cases, check_flags, check_size, nested_v1_modes, nested_v2_modes, reply_size, ArchLevel,
-    ArgError, Host, HostCpu, Mode, ModeSet, Rejected,
+    cases,
+    check_flags,
+    check_size,
+    nested_v1_modes,
+    nested_v2_modes,
+    reply_size,
+    ArchLevel,
+    ArgError,
+    Host,
+    HostCpu,
+    Mode,
+    ModeSet,
+    Rejected, //
 };
 
 #[test]
