@@ -39,16 +39,6 @@ fragments() {	# base first, then the variant with what it includes
 	includes "$1" | awk '!seen[$0]++'
 }
 
-# ccache, when installed (make setup does), serves the C objects the
-# variants have in common; the cache lives beside the downloads.
-cc=()
-if command -v ccache >/dev/null; then
-	export CCACHE_DIR=$CACHE/ccache CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
-	# Paths relative to out/, so that another clone (CI's) hits too.
-	export CCACHE_BASEDIR=$OUT
-	cc=(CC="ccache ${LLVM_DIR}clang")
-fi
-
 # The settings the fragments ask for, a later fragment overriding an
 # earlier one.
 wanted() {
@@ -58,11 +48,7 @@ wanted() {
 		END { for (i = 0; i < n; i++) print v[order[i]] }'
 }
 
-kmake() {
-	make -s -C "$tree" O="$obj" ARCH=powerpc LLVM="$LLVM_DIR" "${cc[@]}" \
-		RUST_LIB_SRC="$DL/rust-src/usr/lib/rustlib/src/rust/library" \
-		BINDGEN="$TOOLS/bin/bindgen" LIBCLANG_PATH="$LLVM_LIB" "$@"
-}
+kmake() { kernel_make "$tree" "$obj" "$@"; }
 export LIBCLANG_PATH=$LLVM_LIB
 
 mkdir -p "$obj"

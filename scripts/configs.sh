@@ -33,19 +33,7 @@ die() { printf '[configs] error: %s\n' "$*" >&2; exit 1; }
 tree=$TREE
 [ -d "$tree" ] || die "no kernel tree at ${tree#"$TOP"/}: make tree"
 
-kmake() {	# objdir, args...
-	local obj=$1
-	shift
-	local cc=()
-	if command -v ccache >/dev/null; then
-		export CCACHE_DIR=$CACHE/ccache CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
-		export CCACHE_BASEDIR=$OUT
-		cc=(CC="ccache ${LLVM_DIR}clang")
-	fi
-	make -s -C "$tree" O="$obj" ARCH=powerpc LLVM="$LLVM_DIR" "${cc[@]}" \
-		RUST_LIB_SRC="$DL/rust-src/usr/lib/rustlib/src/rust/library" \
-		BINDGEN="$TOOLS/bin/bindgen" LIBCLANG_PATH="$LLVM_LIB" "$@"
-}
+kmake() { kernel_make "$tree" "$@"; }	# objdir, args...
 
 # The settings a row asks for on top of its defconfig.
 fragment() {	# impl kvm

@@ -112,13 +112,7 @@ all_patches() {
 	patches_in "$1"
 }
 
-kmake() {	# objdir, args...
-	local obj=$1
-	shift
-	make -s -C "$tree" O="$obj" ARCH=powerpc LLVM="$LLVM_DIR" \
-		RUST_LIB_SRC="$DL/rust-src/usr/lib/rustlib/src/rust/library" \
-		BINDGEN="$TOOLS/bin/bindgen" LIBCLANG_PATH="$LLVM_LIB" "$@"
-}
+kmake() { kernel_make "$tree" "$@"; }	# objdir, args...
 
 lint() {
 	local dir=$OUT/series-lint bad=0 out

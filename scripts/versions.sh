@@ -30,6 +30,27 @@ LLVM_DIR=/usr/lib/llvm-19/bin/
 LLVM_LIB=/usr/lib/llvm-19/lib
 CROSS=powerpc64le-linux-gnu-
 
+# ccache, when installed (make setup does), serves the C objects that
+# builds have in common; the cache lives beside the downloads, and paths
+# are taken relative to out/, so that another clone (CI's) hits too.
+KCC=()
+if command -v ccache >/dev/null; then
+	export CCACHE_DIR=$CACHE/ccache CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+	export CCACHE_BASEDIR=$OUT
+	KCC=(CC="ccache ${LLVM_DIR}clang")
+fi
+
+# make in kernel tree $1 with build directory $2, with this project's
+# toolchain (LLVM, rust-src, bindgen) and ccache.
+#   kernel_make TREE OBJ ARGS...
+kernel_make() {
+	local tree=$1 obj=$2
+	shift 2
+	make -s -C "$tree" O="$obj" ARCH=powerpc LLVM="$LLVM_DIR" "${KCC[@]}" \
+		RUST_LIB_SRC="$DL/rust-src/usr/lib/rustlib/src/rust/library" \
+		BINDGEN="$TOOLS/bin/bindgen" LIBCLANG_PATH="$LLVM_LIB" "$@"
+}
+
 # rustup's toolchain, should the caller's PATH lack it (a CI shell, sudo).
 case ":$PATH:" in
 *":$HOME/.cargo/bin:"*) ;;
