@@ -41,6 +41,17 @@ unsendable() {
 		echo "$1 is not an address the lists can reply to" ;;
 	esac
 }
+# The verdict on the sender, for the end of make series and series-check.
+verdict() {
+	local who why
+	who=$(sender) || { echo "NOT sendable: no identity to sign with ($how_to_sign)"; return; }
+	why=$(unsendable "$who")
+	if [ -n "$why" ]; then
+		echo "NOT sendable: $why ($how_to_sign)"
+	else
+		echo "sendable, signed off by $who"
+	fi
+}
 
 # Copies of the tree's commits base..series, authored and signed off by
 # $1 ("Name <email>"), as refs/sent/NAME for each series; their trees and
@@ -146,7 +157,7 @@ lint() {
 cover() {
 	local dir=$OUT/series summary=$OUT/logs/summary.json
 	[ -f "$summary" ] || die "$summary missing: run make check (or make run) first"
-	local who why
+	local who
 	who=$(sender) || die "no identity to sign the patches with: $how_to_sign"
 	format "$dir" "$who"
 	python3 "$TOP/scripts/cover_letter.py" "$TOP/patches/cover-letter" "$summary" \
@@ -161,12 +172,7 @@ cover() {
 		say "$(ls "$d" | wc -l) files in ${d#"$TOP"/}:"
 		ls "$d" | sed 's/^/  /'
 	done
-	why=$(unsendable "$who")
-	if [ -n "$why" ]; then
-		say "written, but NOT sendable: $why ($how_to_sign)"
-	else
-		say "signed off by $who; addressed from get_maintainer.pl"
-	fi
+	say "written, addressed from get_maintainer.pl; $(verdict)"
 }
 
 # A clean checkout of the 7.3 base at $1, as a worktree of out/linux.
@@ -241,14 +247,7 @@ check() {
 	tree=$saved_tree
 	git -C "$tree" worktree remove --force "$wt"
 	say "check: every patch applies and builds; checkpatch, rustfmt, clippy, rustdoc clean"
-	local who why
-	if ! who=$(sender); then
-		say "NOT sendable: no identity to sign with ($how_to_sign)"
-	elif why=$(unsendable "$who") && [ -n "$why" ]; then
-		say "NOT sendable: $why ($how_to_sign)"
-	else
-		say "sendable, signed off by $who"
-	fi
+	say "$(verdict)"
 }
 
 # out/series/*.patch, as a reader of the list would apply them: git am on a
