@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Linux 7.3 as released, for comparison: the series' base commit with only
-# the kernel crate's build fix and the selftests patches on top (the
-# series' and the uaccess reproducer, without its fix), built as variant c
-# (out/released/c) and booted in every scenario with make check's programs
-# and the real client.
+# the kernel crate's build fix (patches-rust-bug/: every variant has
+# CONFIG_BUG and CONFIG_RUST, with which 7.3's kernel crate does not build
+# on powerpc; it changes no behaviour of the interface) and the selftests
+# patches on top (the series' and the uaccess reproducer, without its fix),
+# built as variant c (out/released/c) and booted in every scenario with
+# make check's programs and the real client.
 #   scripts/released.sh PROGS
 # A report, not a verdict: run.py judges it against the scenario table like
 # any kernel, and what fails there is what the series fixes. The results
@@ -19,9 +21,6 @@ die() { printf '[released] error: %s\n' "$*" >&2; exit 1; }
 
 rel=$OUT/released
 wt=$rel/linux
-# The kernel crate's build fix (patches-rust-bug/) too: every variant has
-# CONFIG_BUG and CONFIG_RUST, with which 7.3's kernel crate does not build
-# on powerpc. It changes no behaviour of the interface.
 # shellcheck disable=SC2046
 patched_worktree "$wt" base "$TOP"/patches-rust-bug/*/ \
 	$(ls -d "$TOP"/patches-uaccess/*-selftests-powerpc-uaccess-* \
