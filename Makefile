@@ -25,11 +25,12 @@ CHECK_PROGS := compat_caps,compat_caps_l2,compat_caps_fuzz,compat_caps_threads,\
 # Boot CHECK_RUNS in every scenario with CHECK_PROGS (make check, series-test).
 # The real client (QEMU in the guest booting an L2) runs in the variants
 # whose initramfs carries it (CLIENT_VARIANTS in scripts/versions.sh).
+CHECK_SCENARIOS ?= all
 RUN_CHECKS = $(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RUNS))) \
-	--scenarios all --run $(subst $(space),,$(CHECK_PROGS)) --client
+	--scenarios $(CHECK_SCENARIOS) --run $(subst $(space),,$(CHECK_PROGS)) --client
 
 .PHONY: all setup tree build initramfs l0 check run hosttest lint series series-check series-test \
-	released bench kcsan prove-checkers configs clean
+	released bench kcsan prove-checkers configs smoke clean
 
 all: tree
 	@$(S)/build.sh $(MAIN_VARIANT)
@@ -80,9 +81,9 @@ series: tree
 	@$(S)/series.sh make
 
 # Every patch applies in order and the tree builds after each one; lint,
-# CLIPPY=1, rustfmtcheck and rustdoc clean.
+# CLIPPY=1, rustfmtcheck and rustdoc clean. SERIES_CHECK=--quick: no build.
 series-check: tree
-	@$(S)/series.sh check
+	@$(S)/series.sh check $(SERIES_CHECK)
 
 # The patches in out/series applied with git am on a clean 7.3 tree
 # (out/am/linux), built there (out/am/VARIANT) and booted in every scenario,
@@ -121,20 +122,30 @@ configs: tree
 
 # Not a gate: Linux 7.3 as released (the base commit, with only the
 # selftests patch) in every scenario, for the cover letter's comparison.
+RELEASED_SCENARIOS ?= all
 released: tree l0
-	@$(S)/released.sh $(subst $(space),,$(CHECK_PROGS))
+	@$(S)/released.sh $(subst $(space),,$(CHECK_PROGS)) $(RELEASED_SCENARIOS)
 
 # Not a gate: instructions per call of the ioctl and of SET_ONE_REG, rust
 # against c (the guest PMU, three boots each), ns per call (secondary), and
-# the bytes of the feature in each variant.
+# the bytes of the feature in each variant. BENCH_ARGS: more options of
+# scripts/bench.py; BENCH_SIZES=no: no size builds, no bytes.
+BENCH_SIZES ?= yes
 bench: tree
 	@$(S)/build.sh c
 	@$(S)/build.sh rust
 	@$(S)/initramfs.sh c
 	@$(S)/initramfs.sh rust
-	@$(S)/build.sh size-c
-	@$(S)/build.sh size-rust
-	@$(S)/bench.py --variants c,rust
+	@if [ "$(BENCH_SIZES)" = yes ]; then \
+		$(S)/build.sh size-c && $(S)/build.sh size-rust || exit 1; fi
+	@$(S)/bench.py --variants c,rust $(BENCH_ARGS) \
+		$(if $(filter yes,$(BENCH_SIZES)),,--no-sizes)
+
+# Each target that make check does not run, in a quick form that fails
+# when the target breaks (scripts/smoke.sh; .ci/run runs it after make
+# check). SMOKE: some of them, e.g. SMOKE=series,configs.
+smoke: tree l0
+	@$(S)/smoke.sh $(SMOKE)
 
 clean:
 	rm -rf out

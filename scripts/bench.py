@@ -132,6 +132,9 @@ def main():
     ap.add_argument("--batches", type=int, default=400,
                     help="batches of 8 calls per operation (instruction counts)")
     ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--no-sizes", action="store_true",
+                    help="no bytes of the feature (the size builds not made); "
+                         "the output is then not saved for the cover letter")
     args = ap.parse_args()
 
     scenarios = {s.name: s for s in run.load_scenarios(
@@ -178,6 +181,8 @@ def main():
         label = m + (" (floor)" if m == "check_extension" else "")
         print(f"{label:18} {a:8.0f} {o:8.0f} {o / a:10.3f}")
 
+    if args.no_sizes:
+        return 0
     print("\nbytes of the objects holding the feature (text, data), "
           "built with their KUnit suites off (variants size-c, size-rust)\n")
     sz = {v: sizes(v) for v in (base, other)}
@@ -225,7 +230,9 @@ if __name__ == "__main__":
         sys.stdout = Tee(sys.__stdout__, f)
         rc = main()
         sys.stdout = sys.__stdout__
-    if rc == 0:
+    if rc == 0 and "--no-sizes" not in sys.argv:
         os.replace(saved + ".new", saved)
         print(f"[bench] saved in {os.path.relpath(saved, run.TOP)}")
+    else:
+        os.remove(saved + ".new")
     sys.exit(rc)

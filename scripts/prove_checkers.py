@@ -11,7 +11,10 @@ call). A kind is caught when scripts/run.py fails the boot on the kernel
 log and names the first report as that kind, and the planted bug's mark is
 in the log (so the report is the planted one). The controls must pass: a
 boot with nothing planted, and one with a fault-injection report (what a
-test asks for, not a bug).
+test asks for, not a bug). One more kind is a bug of the interface, not a
+report: "refuse" makes KVM_SET_ONE_REG refuse a mode the ioctl reports,
+and compat_caps run without the runner's variables (as on a real host)
+must fail on it, with a clean kernel log.
 """
 
 import argparse
@@ -38,9 +41,23 @@ PLANTED = [
     ("kmemleak", "kmemleak", r"^unreferenced object 0x[0-9a-f]+ .*\n(.*\n){0,8}\s*kpc_prove_leak\+"),
     ("fault-injection", None, r"^FAULT_INJECTION: forcing a failure\.\n(.*\n){0,12}Call Trace:"),
     ("none", None, r"^kpc_prove: nothing planted for none$"),
+    # Not a kernel report: a kernel that reports a mode it refuses, which
+    # the kselftests must catch without the runner's variables.
+    ("refuse", run.NO_ENV + "compat_caps",
+     r"^kpc_prove: refusing the granted mode 0x0f000005$"),
 ]
 SCENARIO = "v2-p10"
 PROGS = ["compat_caps"]
+# A scenario where make check runs the kselftests without the variables
+# too (run.NO_ENV_SCENARIOS), for the kinds that a kselftest must catch.
+NO_ENV_SCENARIO = "v2-p11-c10"
+
+
+def boot_of(kind, want):
+    """(scenario name, programs) of KIND's boot."""
+    if want and want.startswith(run.NO_ENV):
+        return NO_ENV_SCENARIO, run.with_no_env(PROGS, NO_ENV_SCENARIO, [NO_ENV_SCENARIO])
+    return SCENARIO, PROGS
 
 
 def verdict(kind, want, mark, results, text):
@@ -51,6 +68,16 @@ def verdict(kind, want, mark, results, text):
              for name, (st, why) in r.cases.items()
              if st == "fail" and name != "(kernel log)"]
     planted = re.search(mark, text, re.M) is not None
+    if want and want.startswith(run.NO_ENV):
+        fails = [f"{name}: {why}" for r in results if r.prog == want
+                 for name, (st, why) in r.cases.items() if st == "fail"]
+        if log:
+            return False, f"the kernel log failed the boot, not {want}: {log}"
+        if not fails:
+            return False, f"{want} passed: the planted bug went unseen"
+        if not planted:
+            return False, f"{want} failed, but the planted bug's mark is not in the log"
+        return True, f"{want} failed: {fails[0]}"
     if want is None:
         if log or other:
             return False, f"failed, should pass: {(log and [log] or other)[0]}"
@@ -79,17 +106,22 @@ def main():
     unknown = set(kinds) - {k for k, _, _ in PLANTED}
     if unknown:
         sys.exit(f"prove_checkers.py: unknown kind(s): {', '.join(sorted(unknown))}")
-    sc = next(s for s in run.load_scenarios(os.path.join(run.TOP, "selftests", "scenarios"))
-              if s.name == SCENARIO)
+    scenarios = {s.name: s for s in
+                 run.load_scenarios(os.path.join(run.TOP, "selftests", "scenarios"))}
     logdir = os.path.join(run.OUT, "logs", args.variant)
     os.makedirs(logdir, exist_ok=True)
     module = run.is_modular(args.variant)
 
     rows = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as ex:
-        futs = {ex.submit(run.boot, args.variant, sc, PROGS, module, args.timeout, logdir,
-                          [f"kpc_prove={k}"], f"prove-{k}"): (k, want, mark)
-                for k, want, mark in PLANTED if k in kinds}
+        futs = {}
+        for k, want, mark in PLANTED:
+            if k not in kinds:
+                continue
+            name, progs = boot_of(k, want)
+            futs[ex.submit(run.boot, args.variant, scenarios[name], progs, module,
+                           args.timeout, logdir, [f"kpc_prove={k}"],
+                           f"prove-{k}")] = (k, want, mark)
         for fut in concurrent.futures.as_completed(futs):
             k, want, mark = futs[fut]
             results, elapsed, log = fut.result()

@@ -8,7 +8,7 @@
 # patches on top (the series' and the uaccess reproducer, without its fix),
 # built as variant c (out/released/c) and booted in every scenario with
 # make check's programs and the real client.
-#   scripts/released.sh PROGS
+#   scripts/released.sh PROGS [SCENARIOS]    (SCENARIOS: run.py's, all by default)
 # A report, not a verdict: run.py judges it against the scenario table like
 # any kernel, and what fails there is what the series fixes. The results
 # (out/released/logs/summary.json) give the cover letter its
@@ -16,7 +16,8 @@
 set -euo pipefail
 . "$(dirname "$0")/versions.sh"
 
-progs=${1:?usage: released.sh PROGS}
+progs=${1:?usage: released.sh PROGS [SCENARIOS]}
+scenarios=${2:-all}
 die() { printf '[released] error: %s\n' "$*" >&2; exit 1; }
 
 rel=$OUT/released
@@ -32,4 +33,4 @@ patched_worktree "$wt" base "$TOP"/patches-rust-bug/*/ \
 export OUT=$rel KPC_TREE=$wt
 "$TOP/scripts/build.sh" --lenient c
 "$TOP/scripts/initramfs.sh" c
-"$TOP/scripts/run.py" --variants c --scenarios all --run "$progs" --client --report
+"$TOP/scripts/run.py" --variants c --scenarios "$scenarios" --run "$progs" --client --report

@@ -10,6 +10,7 @@
 #   series.sh check   lint, then every patch applied in order on a clean 7.3
 #                     tree and the rust variant built after each one
 #                     (bisectable), then CLIPPY=1, rustfmtcheck and rustdoc
+#   series.sh check --quick   the same without any build (a minute)
 #   series.sh am      out/series (as sent) applied with git am on a clean 7.3
 #                     tree at out/am/linux, for make series-test to build and
 #                     boot
@@ -190,10 +191,18 @@ am_one() {
 		die "$(basename "$2") does not apply on a clean 7.3 tree"
 }
 
+# check [--quick]: --quick applies every patch but builds none (no build
+# after each, no CLIPPY=1, rustfmtcheck or rustdoc build): the checks of
+# the patches themselves, in a minute.
 check() {
+	local quick=${1:-}
 	lint
 	local wt=$OUT/bisect obj=$OUT/bisect-build n=0
-	say "bisectability: each patch applied on a clean 7.3 tree, rust variant built after each"
+	if [ "$quick" = --quick ]; then
+		say "quick: each patch applied on a clean 7.3 tree, none built"
+	else
+		say "bisectability: each patch applied on a clean 7.3 tree, rust variant built after each"
+	fi
 	base_worktree "$wt"
 	local saved_tree=$tree
 	tree=$wt
@@ -202,6 +211,7 @@ check() {
 		n=$((n + 1))
 		am_one "$wt" "$p"
 		say "  [$n] $(git -C "$wt" log -1 --format=%s)"
+		[ "$quick" != --quick ] || continue
 		# Configure again: an option a patch adds (the KUnit suite's)
 		# then takes the value configs/ asks for.
 		rm -f "$obj/.config-inputs"
@@ -215,6 +225,14 @@ check() {
 	[ "$am" = "$made" ] ||
 		die "git am gives tree $am, make check tests tree $made (patches/ and out/linux differ)"
 	say "  git am result = the tree make check tests (tree $am)"
+	if [ "$quick" = --quick ]; then
+		stable_check "$wt"
+		tree=$saved_tree
+		git -C "$tree" worktree remove --force "$wt"
+		say "check --quick: every patch applies; checkpatch and rustfmt clean (nothing built)"
+		say "$(verdict)"
+		return
+	fi
 	grep -q '^CONFIG_KVM_BOOK3S_HV_COMPAT_KUNIT_TEST=y' "$obj/.config" ||
 		die "the KUnit suite is not configured in the last build"
 	say "CLIPPY=1, rustfmtcheck, rustdoc on the last one"
@@ -230,8 +248,18 @@ check() {
 	if grep -n '^warning' "$obj/rustdoc.log" | grep -v -e 'target-feature' -e 'warnings emitted'; then
 		die "rustdoc warnings (above)"
 	fi
+	stable_check "$wt"
+	tree=$saved_tree
+	git -C "$tree" worktree remove --force "$wt"
+	say "check: every patch applies and builds; checkpatch, rustfmt, clippy, rustdoc clean"
+	say "$(verdict)"
+}
+
+# Each series before the project's own alone on a clean 7.3 tree, then its
+# stable-tagged patches alone; nothing in the project's series for stable.
+stable_check() {
+	local wt=$1 s p stable
 	say "each series before the project's own, alone on a clean 7.3 tree; then its stable-tagged patches alone"
-	local s p stable
 	for s in $PREREQS; do
 		git -C "$wt" checkout -q -f --detach base
 		for p in $(patches_in "$OUT/series-lint-$s"); do am_one "$wt" "$p"; done
@@ -244,10 +272,6 @@ check() {
 		! grep -q '^Cc: stable@vger.kernel.org' "$p" ||
 			die "$(basename "$p"): the project's series builds on the others, so nothing in it is for stable"
 	done
-	tree=$saved_tree
-	git -C "$tree" worktree remove --force "$wt"
-	say "check: every patch applies and builds; checkpatch, rustfmt, clippy, rustdoc clean"
-	say "$(verdict)"
 }
 
 # out/series/*.patch, as a reader of the list would apply them: git am on a
@@ -272,6 +296,6 @@ case "${1:-}" in
 make) cover ;;
 am) am ;;
 lint) lint ;;
-check) check ;;
-*) die "usage: series.sh make|lint|check|am" ;;
+check) check "${2:-}" ;;
+*) die "usage: series.sh make|lint|check [--quick]|am" ;;
 esac

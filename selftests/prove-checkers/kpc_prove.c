@@ -5,7 +5,8 @@
  * that the checker behind it is on and that the runner names its report.
  *
  * kpc_prove=KIND on the kernel command line picks the bug; the first
- * KVM_PPC_GET_COMPAT_CAPS of the boot plants it, once. Each bug leaves a
+ * KVM_PPC_GET_COMPAT_CAPS of the boot plants it, once (but "refuse", a
+ * bug of the interface itself, below). Each bug leaves a
  * mark in its report (this file's name, a lock's name, the function that
  * leaks, an address) by which make prove-checkers tells it from a report
  * that something else caused.
@@ -19,6 +20,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <asm/kvm_ppc.h>
+#include <asm/reg.h>
 
 static char kpc_prove_kind[32];
 static atomic_t kpc_prove_planted = ATOMIC_INIT(0);
@@ -98,8 +100,26 @@ void kpc_prove_plant(void)
 		kpc_prove_fault.probability = 100;
 		pr_info("kpc_prove: should_fail() = %d\n",
 			should_fail(&kpc_prove_fault, 1));
+	} else if (!strcmp(kind, "refuse")) {
+		/* Planted in kpc_prove_refuses(), at every call. */
 	} else {
 		pr_info("kpc_prove: nothing planted for %s\n", kind);
 	}
 }
 EXPORT_SYMBOL_GPL(kpc_prove_plant);
+
+/*
+ * kpc_prove=refuse: KVM_SET_ONE_REG refuses ARCH_COMPAT Power9, which
+ * every nested scenario grants and so the ioctl reports: a kernel that
+ * reports a mode it does not accept, for the kselftests to catch on their
+ * own (without the runner's variables).
+ */
+bool kpc_prove_refuses(u32 arch_compat)
+{
+	if (strcmp(kpc_prove_kind, "refuse") || arch_compat != PVR_ARCH_300)
+		return false;
+	pr_info_once("kpc_prove: refusing the granted mode 0x%08x\n",
+		     arch_compat);
+	return true;
+}
+EXPORT_SYMBOL_GPL(kpc_prove_refuses);
