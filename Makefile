@@ -100,13 +100,12 @@ check: hosttest lint initramfs l0
 
 # Not part of make check (one more build): the rust variant under KCSAN,
 # strict, in nested scenarios of both APIs, with the threads test (queries
-# against VM and vcpu churn, the VM-close race) and compat_caps.
+# against VM and vcpu churn, the VM-close race) and compat_caps; with the
+# per-CPU mmiowb state's accesses marked (selftests/kcsan-known, not a
+# series: the only race these boots report, explained there).
 KCSAN_SCENARIOS ?= v2-p10,v2-p11-c10,v1-p10,v1-p11
 kcsan: tree
-	@$(S)/build.sh kcsan
-	@$(S)/initramfs.sh kcsan
-	@$(S)/run.py --variants kcsan --scenarios $(KCSAN_SCENARIOS) \
-		--run compat_caps_threads,compat_caps
+	@$(S)/kcsan.sh $(KCSAN_SCENARIOS) compat_caps_threads,compat_caps
 
 # Not part of make check (one more debug build): each kind of kernel report
 # the runner fails a boot on, planted once by a throw-away patch
