@@ -111,6 +111,22 @@ place_patch() {
 # A worktree of the tree at WT: REV with the patch directories DIR... placed
 # on it, a commit each (make released, make prove-checkers). Made again only
 # when REV or what the directories hold changed (stamp: WT/../.tree).
+# The series with one throw-away patch DIR (never part of a series) in
+# OUT/NAME/linux, and OUT and KPC_TREE pointed there: the same relative
+# paths as make check's builds, so that ccache serves what DIR leaves alone.
+series_with_throwaway() {	# name dir
+	local k=$OUT/$1
+	git -C "$TREE" rev-parse -q --verify series >/dev/null || {
+		printf 'error: no series branch in %s: make tree\n' "${TREE#"$TOP"/}" >&2
+		return 1
+	}
+	patched_worktree "$k/linux" series "$2" || {
+		printf 'error: %s/glue.diff does not apply to the series\n' "${2#"$TOP"/}" >&2
+		return 1
+	}
+	export OUT=$k KPC_TREE=$k/linux
+}
+
 patched_worktree() {	# wt rev dir...
 	local wt=$1 rev=$2 stamp hash d
 	shift 2
