@@ -4,8 +4,11 @@
 # Build one kernel variant: scripts/build.sh VARIANT
 # The configuration is tinyconfig + configs/base.config + the variant's
 # fragments (configs/VARIANT.config, which may name others on a line
-# "# include: NAME"). The kernel is left at out/VARIANT/vmlinux. A run with
-# nothing changed rebuilds nothing.
+# "# include: NAME"). A variant may start from one of the tree's defconfigs
+# instead of tinyconfig (a line "# base: ppc64le_guest_defconfig") and name
+# what to build (a line "# targets: vmlinux"; the default is vmlinux, and
+# the modules when the configuration has MODULES). The kernel is left at
+# out/VARIANT/vmlinux. A run with nothing changed rebuilds nothing.
 set -euo pipefail
 . "$(dirname "$0")/versions.sh"
 
@@ -56,11 +59,19 @@ mapfile -t frags < <(fragments "$variant")
 for f in "${frags[@]}"; do
 	[ -f "$f" ] || die "${f#"$TOP"/} (included by a fragment) does not exist"
 done
+# The variant's own directives (not its includes').
+directive() { sed -n "s/^# $1: *//p" "$TOP/configs/$variant.config" | tail -1; }
+start_config=$(directive base)
+start_config=${start_config:-tinyconfig}
+case "$start_config" in
+tinyconfig | *_defconfig) ;;
+*) die "configs/$variant.config: base \"$start_config\" is neither tinyconfig nor a defconfig" ;;
+esac
 cfghash=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$obj/.config-inputs" 2>/dev/null)" != "$cfghash" ] || [ ! -f "$obj/.config" ]; then
-	say "configuring: tinyconfig + ${frags[*]##*/}"
+	say "configuring: $start_config + ${frags[*]##*/}"
 	[ -f "$obj/.config" ] && cp "$obj/.config" "$obj/.config.prev"
-	kmake tinyconfig >/dev/null
+	kmake "$start_config" >/dev/null
 	KCONFIG_CONFIG=$obj/.config "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" \
 		"$obj/.config" "${frags[@]}" >"$obj/merge.log" 2>&1
 	kmake olddefconfig >/dev/null
@@ -99,8 +110,11 @@ fi
 if [ ! -f "$obj/vmlinux" ]; then
 	say "building the kernel (about 6 minutes on 2 cores the first time)"
 fi
-targets="vmlinux"
-grep -q '^CONFIG_MODULES=y' "$obj/.config" && targets="$targets modules"
+targets=$(directive targets)
+if [ -z "$targets" ]; then
+	targets="vmlinux"
+	grep -q '^CONFIG_MODULES=y' "$obj/.config" && targets="$targets modules"
+fi
 
 # How far the build is: the objects it has written so far, out of the
 # number a whole build of this variant wrote last time on this machine
