@@ -30,7 +30,7 @@ RUN_CHECKS = $(S)/run.py --variants $(subst $(space),$(comma),$(strip $(CHECK_RU
 	--scenarios $(CHECK_SCENARIOS) --run $(subst $(space),,$(CHECK_PROGS)) --client
 
 .PHONY: all setup tree build initramfs l0 check run hosttest lint series series-check series-test \
-	released bench kcsan prove-checkers configs smoke clean
+	released bench kcsan prove-checkers configs peer smoke clean
 
 all: tree
 	@$(S)/build.sh $(MAIN_VARIANT)
@@ -118,6 +118,23 @@ prove-checkers: tree l0
 # arch/powerpc/kvm/ of each (scripts/configs.sh; CONFIGS: some rows).
 configs: tree
 	@$(S)/configs.sh $(CONFIGS)
+
+# kvm-unit-tests, the KVM developers' suite, run by its own runner in the
+# nested host with the client QEMU, in raw mode and each granted mode
+# (scripts/peer.sh builds and stages it, scripts/peer.py boots and makes
+# the table). KUT_SRC=DIR: a kvm-unit-tests tree; KUT_TARBALL=FILE: a
+# tarball; by default the one in ../shared/peers/. PEER_TESTS: some of the
+# suite's tests, comma list (default all).
+PEER_VARIANTS ?= c rust
+PEER_SCENARIOS ?= v2-p10,v2-p11-c10,v1-p10,bare-p10
+PEER_TESTS ?=
+peer: tree l0
+	@for v in $(PEER_VARIANTS); do $(S)/build.sh $$v && $(S)/initramfs.sh $$v || exit 1; done
+	@rc=0; $(S)/peer.sh $(PEER_VARIANTS) || rc=$$?; \
+	if [ $$rc = 3 ]; then echo "[peer] SKIP: no kvm-unit-tests source (above)"; exit 0; fi; \
+	[ $$rc = 0 ] || exit $$rc; \
+	$(S)/peer.py --variants $(subst $(space),$(comma),$(strip $(PEER_VARIANTS))) \
+		--scenarios $(PEER_SCENARIOS) --tests "$(PEER_TESTS)"
 
 # Not a gate: Linux 7.3 as released (the base commit, with only the
 # selftests patch) in every scenario, for the cover letter's comparison.

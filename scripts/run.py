@@ -162,7 +162,7 @@ def load_scenarios(path):
     return out
 
 
-def qemu_cmd(variant, sc, run, module, append_more=()):
+def qemu_cmd(variant, sc, run, module, append_more=(), initrd="initramfs.cpio.gz"):
     obj = os.path.join(OUT, variant)
     append = ["console=hvc0", "rdinit=/init", "panic=-1", "oops=panic",
               f"kpc.api={sc.api}", f"kpc.expect={','.join(sc.expect)}",
@@ -172,7 +172,7 @@ def qemu_cmd(variant, sc, run, module, append_more=()):
         append.append("kpc.module=1")
     append += append_more
     # The real client (QEMU inside the guest) gives its L2 512 MiB.
-    client = any(p.startswith(CLIENT_PROG) for p in run)
+    client = any(p.startswith((CLIENT_PROG, PEER_PROG)) for p in run)
     if sc.machine.startswith("powernv"):
         machine = sc.machine
         mem = "3G" if client else "2G"
@@ -186,7 +186,7 @@ def qemu_cmd(variant, sc, run, module, append_more=()):
             "-accel", "tcg", "-nographic", "-nodefaults",
             "-serial", "mon:stdio", "-no-reboot",
             "-kernel", os.path.join(obj, "vmlinux"),
-            "-initrd", os.path.join(obj, "initramfs.cpio.gz"),
+            "-initrd", os.path.join(obj, initrd),
             "-append", " ".join(append)]
 
 
@@ -200,6 +200,8 @@ CLIENT_PROG = "qemu_l2"
 # The client's two runs: as QEMU picks the L2's mode, and as the sample
 # tells it.
 CLIENT_RUNS = [f"{CLIENT_PROG}:unguided", f"{CLIENT_PROG}:guided"]
+# kvm-unit-tests in the guest (make peer: scripts/peer.py), a client too.
+PEER_PROG = "kut_peer"
 # How the client prints its L2's console.
 L2_PREFIX = "l2| "
 # The cpu line of /proc/cpuinfo of a Linux guest in each compat mode
