@@ -81,6 +81,16 @@ KERNEL_EXPECTED = [
 ]
 
 
+# The prefix printk puts before a kernel message with PRINTK_TIME (and
+# PRINTK_CALLER), as distributions' configs have: "[    6.25][    T1] ".
+PRINTK_PREFIX = re.compile(r"^\[\s*\d+\.\d+\](?:\[\s*[TC]\d+\])? ?")
+
+
+def unprefixed(line):
+    """LINE without printk's time and caller prefix, if it has one."""
+    return PRINTK_PREFIX.sub("", line, count=1)
+
+
 def kernel_reports(text, l2=False):
     """The kernel reports in a log that fail a boot: [(kind, line)], in the
     order they came. The console of an L2 that the real client booted is
@@ -90,7 +100,7 @@ def kernel_reports(text, l2=False):
     lines = (l[len(L2_PREFIX):] if l2 else l for l in lines)
     reports = []
     since_report = TRACE_REACH + 1	# lines since the last report's first
-    for line in (l.strip() for l in lines):
+    for line in (unprefixed(l.strip()) for l in lines):
         since_report += 1
         if any(rx.match(line) for rx, _ in KERNEL_EXPECTED):
             continue
@@ -162,7 +172,8 @@ def load_scenarios(path):
     return out
 
 
-def qemu_cmd(variant, sc, run, module, append_more=(), initrd="initramfs.cpio.gz"):
+def qemu_cmd(variant, sc, run, module, append_more=(), initrd="initramfs.cpio.gz",
+             patched_l0=False):
     obj = os.path.join(OUT, variant)
     append = ["console=hvc0", "rdinit=/init", "panic=-1", "oops=panic",
               f"kpc.api={sc.api}", f"kpc.expect={','.join(sc.expect)}",
@@ -180,7 +191,7 @@ def qemu_cmd(variant, sc, run, module, append_more=(), initrd="initramfs.cpio.gz
         machine = f"{sc.machine},{PSERIES_FIRMWARE},{PSERIES_TCG_CAPS}"
         mem = "2G" if client else "1G"
     qemu = [QEMU]
-    if L0_OPTION in sc.machine:
+    if L0_OPTION in sc.machine or patched_l0:
         qemu = [L0_QEMU, "-L", "/usr/share/qemu"]
     return qemu + ["-M", machine, "-cpu", sc.cpu, "-smp", "2", "-m", mem,
             "-accel", "tcg", "-nographic", "-nodefaults",
@@ -485,7 +496,7 @@ def parse_kunit(text):
     KTAP document that starts at the beginning of a line (the boot's, and
     one per module whose init runs suites) is parsed by kunit_parser."""
     kp, printer = kunit_parser()
-    lines = text.splitlines()
+    lines = [unprefixed(line) for line in text.splitlines()]
     suites = {}
     for i, line in enumerate(lines):
         if not line.startswith("KTAP version "):

@@ -153,6 +153,31 @@ class CleanBoot(unittest.TestCase):
         self.assertEqual(v["kunit"]["kvm_hv_nested_compat"], ("fail", "KUnit suite did not run"))
 
 
+class PrintkPrefix(unittest.TestCase):
+    """The same boot from a kernel with PRINTK_TIME and PRINTK_CALLER, as
+    distributions' configs have (the rust-64k variant, from
+    ppc64le_guest_defconfig): each kernel message starts with
+    "[    6.253947][    T1] "."""
+
+    def setUp(self):
+        text = recorded("clean-c-v2-p10")
+        head, sep, rest = text.partition("KPC-BOOTED")
+        self.text = "".join(f"[{n / 1000:12.6f}][    T1] {line}"
+                            for n, line in enumerate(head.splitlines(keepends=True))) + sep + rest
+        self.assertIn("][    T1] KTAP version 1", self.text)
+
+    def test_verdicts_are_the_unprefixed_ones(self):
+        want = judge(recorded("clean-c-v2-p10"), "c", "v2-p10")
+        self.assertEqual(judge(self.text, "c", "v2-p10"), want)
+        self.assertEqual(failures(want), {})
+
+    def test_a_report_behind_the_prefix_is_still_seen(self):
+        text = self.text.replace("KPC-BOOTED", "[    9.000000][    T1] WARNING: CPU: 0 PID: 1 "
+                                 "at arch/powerpc/kvm/book3s_hv.c:1\nKPC-BOOTED", 1)
+        self.assertTrue(any(case == "(kernel log)" for _, case in
+                            failures(judge(text, "c", "v2-p10"))))
+
+
 class Timeout(unittest.TestCase):
     """Linux 7.3.4 as released on bare-p10 (make released): the uaccess
     reproducer's masked getdents64 wrote into the kernel, which hung; the
