@@ -128,8 +128,8 @@ configs: tree
 # nested host with the client QEMU, in raw mode and each granted mode
 # (scripts/peer.sh builds and stages it, scripts/peer.py boots and makes
 # the table). KUT_SRC=DIR: a kvm-unit-tests tree; KUT_TARBALL=FILE: a
-# tarball; by default the one in ../shared/peers/. PEER_TESTS: the suite's
-# tests, comma list ("" for all of unittests.cfg).
+# tarball; by default the one in ../shared/peers/ (or /work/shared/peers/).
+# PEER_TESTS: the suite's tests, comma list ("" for all of unittests.cfg).
 PEER_VARIANTS ?= c rust
 PEER_SCENARIOS ?= v2-p10,v2-p11-c10,v1-p10,bare-p10
 PEER_TESTS ?= emulator,interrupts,smp,timebase,atomics

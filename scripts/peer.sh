@@ -14,7 +14,8 @@
 # The suite's source, the first that is set or exists:
 #   KUT_SRC=DIR        a kvm-unit-tests tree (built out of tree, left as is)
 #   KUT_TARBALL=FILE   a release or snapshot tarball, by default the one in
-#                      ../shared/peers/ beside this project
+#                      ../shared/peers/ beside this project or in
+#                      /work/shared/peers/
 # With neither, it says so and exits 3, which make peer reports as a skip.
 # The runner is bash with GNU getopt and timeout; they come from Debian's
 # ppc64el packages (bookworm), as the client QEMU does.
@@ -37,13 +38,16 @@ if [ -n "${KUT_SRC:-}" ]; then
 else
 	tarball=${KUT_TARBALL:-}
 	if [ -z "$tarball" ]; then
-		for t in "$TOP"/../shared/peers/kvm-unit-tests-*.tar.*; do
-			[ -f "$t" ] && tarball=$t
+		# Beside the project, and where this workplace keeps it for a
+		# clone made elsewhere (CI's).
+		for t in "$TOP"/../shared/peers/kvm-unit-tests-*.tar.* \
+			/work/shared/peers/kvm-unit-tests-*.tar.*; do
+			[ -f "$t" ] && { tarball=$t; break; }
 		done
 	fi
 	if [ -z "$tarball" ] || [ ! -f "$tarball" ]; then
 		say "no kvm-unit-tests source: set KUT_SRC to a tree or KUT_TARBALL to a tarball" \
-			"(none in ../shared/peers/ either)"
+			"(none in ../shared/peers/ or /work/shared/peers/ either)"
 		exit 3
 	fi
 	key="tarball $(sha256sum "$tarball" | cut -d' ' -f1)"
