@@ -63,35 +63,12 @@ for deb in "$apt_dir"/archives/*.deb; do
 done
 say "unpacked $n packages ($(du -sh "$unpacked" | cut -f1))"
 
-# Stage the binary, the libraries it needs (NEEDED, followed recursively)
-# and the loader; the firmware QEMU looks for by name.
+# Stage the binary, the libraries it needs and the loader; the firmware
+# QEMU looks for by name.
 root=$base/root
-mkdir -p "$root/usr/bin" "$root/lib64" "$root/usr/lib/powerpc64le-linux-gnu" \
-	"$root/usr/share/qemu"
-cp "$unpacked/usr/bin/qemu-system-ppc64" "$root/usr/bin/"
-find_lib() {
-	local d
-	for d in lib/powerpc64le-linux-gnu usr/lib/powerpc64le-linux-gnu; do
-		[ -e "$unpacked/$d/$1" ] && { echo "$unpacked/$d/$1"; return 0; }
-	done
-	return 1
-}
-declare -A seen
-queue=("$unpacked/usr/bin/qemu-system-ppc64")
-while [ ${#queue[@]} -gt 0 ]; do
-	f=${queue[0]}
-	queue=("${queue[@]:1}")
-	for lib in $("${CROSS}readelf" -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-		[ -n "${seen[$lib]:-}" ] && continue
-		seen[$lib]=1
-		path=$(find_lib "$lib") || die "$lib (needed by $(basename "$f")) is in no package"
-		cp -L "$path" "$root/usr/lib/powerpc64le-linux-gnu/$lib"
-		queue+=("$path")
-	done
-done
-# The loader, where the binaries' PT_INTERP names it (libc6's /lib64 link is
-# absolute, so it is not followed in the unpacked tree).
-cp "$(find_lib ld64.so.2)" "$root/lib64/ld64.so.2"
+mkdir -p "$root/usr/share/qemu"
+nlibs=$(stage_binaries "$unpacked" "$root" usr/bin/qemu-system-ppc64) ||
+	die "staging qemu-system-ppc64 failed (above)"
 for fw in vof.bin slof.bin; do
 	f=$unpacked/usr/share/qemu/$fw
 	# Firmware may be a link to another package's file, absolute or not.
@@ -102,6 +79,6 @@ for fw in vof.bin slof.bin; do
 	[ -f "$f" ] || die "no $fw in the packages"
 	cp "$f" "$root/usr/share/qemu/$fw"
 done
-say "staged qemu-system-ppc64, ${#seen[@]} libraries: $(du -sh "$root" | cut -f1)"
+say "staged qemu-system-ppc64, $nlibs libraries: $(du -sh "$root" | cut -f1)"
 rm -rf "$unpacked"
 touch "$stamp"

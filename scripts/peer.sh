@@ -103,40 +103,13 @@ fi
 
 stage=$base/stage
 rm -rf "$stage"
-mkdir -p "$stage"/{kut/powerpc,kut/scripts,usr/bin,usr/lib/powerpc64le-linux-gnu,lib64,tests}
-u=$tools/unpacked
-find_bin() {
-	local d
-	for d in bin usr/bin; do
-		[ -f "$u/$d/$1" ] && { echo "$u/$d/$1"; return 0; }
-	done
-	die "no $1 in the packages"
-}
-find_lib() {
-	local d
-	for d in lib/powerpc64le-linux-gnu usr/lib/powerpc64le-linux-gnu; do
-		[ -e "$u/$d/$1" ] && { echo "$u/$d/$1"; return 0; }
-	done
-	return 1
-}
-declare -A seen
-queue=()
+mkdir -p "$stage"/{kut/powerpc,kut/scripts,tests}
+progs=()
 for b in bash getopt timeout env getconf; do
-	cp "$(find_bin "$b")" "$stage/usr/bin/$b"
-	queue+=("$stage/usr/bin/$b")
+	if [ -f "$tools/unpacked/bin/$b" ]; then progs+=("bin/$b"); else progs+=("usr/bin/$b"); fi
 done
-while [ ${#queue[@]} -gt 0 ]; do
-	f=${queue[0]}
-	queue=("${queue[@]:1}")
-	for lib in $("${CROSS}readelf" -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-		[ -n "${seen[$lib]:-}" ] && continue
-		seen[$lib]=1
-		path=$(find_lib "$lib") || die "$lib (needed by $(basename "$f")) is in no package"
-		cp -L "$path" "$stage/usr/lib/powerpc64le-linux-gnu/$lib"
-		queue+=("$path")
-	done
-done
-cp -L "$(find_lib ld64.so.2)" "$stage/lib64/ld64.so.2"
+stage_binaries "$tools/unpacked" "$stage" "${progs[@]}" >/dev/null ||
+	die "staging the runner's tools failed (above)"
 
 # The suite as run_tests.sh finds it in its own tree.
 cp "$src/run_tests.sh" "$stage/kut/"

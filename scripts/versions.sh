@@ -151,3 +151,43 @@ patched_worktree() {	# wt rev dir...
 	done
 	echo "$hash" >"$stamp"
 }
+
+# Stage ppc64el binaries unpacked from Debian packages (dpkg -x into
+# UNPACKED) for the guest: each PROGRAM (a path under UNPACKED) into
+# ROOT/usr/bin, the libraries they need (NEEDED, followed recursively)
+# into ROOT/usr/lib/powerpc64le-linux-gnu, and the loader into ROOT/lib64
+# (libc6's /lib64 link is absolute, so it is not followed in UNPACKED).
+# Prints the number of libraries; fails on one that no package holds.
+#   stage_binaries UNPACKED ROOT PROGRAM...
+stage_binaries() {
+	local unpacked=$1 root=$2 f lib path d
+	shift 2
+	local -A seen=()
+	local queue=()
+	_stage_find_lib() {
+		for d in lib/powerpc64le-linux-gnu usr/lib/powerpc64le-linux-gnu; do
+			[ -e "$unpacked/$d/$1" ] && { echo "$unpacked/$d/$1"; return 0; }
+		done
+		return 1
+	}
+	mkdir -p "$root/usr/bin" "$root/usr/lib/powerpc64le-linux-gnu" "$root/lib64"
+	for f in "$@"; do
+		cp "$unpacked/$f" "$root/usr/bin/"
+		queue+=("$unpacked/$f")
+	done
+	while [ ${#queue[@]} -gt 0 ]; do
+		f=${queue[0]}
+		queue=("${queue[@]:1}")
+		for lib in $("${CROSS}readelf" -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[ -n "${seen[$lib]:-}" ] && continue
+			seen[$lib]=1
+			path=$(_stage_find_lib "$lib") ||
+				{ echo "$lib (needed by ${f##*/}) is in no package" >&2; return 1; }
+			cp -L "$path" "$root/usr/lib/powerpc64le-linux-gnu/$lib"
+			queue+=("$path")
+		done
+	done
+	path=$(_stage_find_lib ld64.so.2) || { echo "no ld64.so.2 in the packages" >&2; return 1; }
+	cp -L "$path" "$root/lib64/ld64.so.2"
+	echo ${#seen[@]}
+}
