@@ -87,11 +87,16 @@ fn host_cpu() -> HostCpu {
 }
 
 /// This host as learnt at init; bare metal when no nested source was set up
-/// (KVM is the top-level hypervisor).
+/// (KVM is the top-level hypervisor). Inline: the ioctl and `SET_ONE_REG`
+/// read it on every call.
+#[inline]
 fn host() -> Host {
-    if let Some(host) = HOST.copy() {
-        return host;
-    }
+    HOST.copy().unwrap_or_else(bare_metal)
+}
+
+/// The first call on a host that is not nested: records it as bare metal.
+#[cold]
+fn bare_metal() -> Host {
     let bare = Host::BareMetal(host_cpu());
     // Losing a race here is harmless: every caller computes the same value.
     HOST.populate(bare);

@@ -124,15 +124,6 @@ impl Mode {
         }
     }
 
-    /// This mode's bit in the `H_GUEST_*_CAPABILITIES` capability word.
-    pub(crate) const fn hcall_bit(self) -> u64 {
-        match self {
-            Mode::Power9 => hcall::CAP_POWER9,
-            Mode::Power10 => hcall::CAP_POWER10,
-            Mode::Power11 => hcall::CAP_POWER11,
-        }
-    }
-
     /// The mode a processor is, from the version field of its (real) PVR;
     /// `None` for one older than Power9 or newer than this code knows.
     pub(crate) const fn from_pvr_version(version: u16) -> Option<Mode> {
@@ -143,41 +134,54 @@ impl Mode {
             _ => None,
         }
     }
-
-    const fn index(self) -> u32 {
-        match self {
-            Mode::Power9 => 0,
-            Mode::Power10 => 1,
-            Mode::Power11 => 2,
-        }
-    }
 }
 
 /// A set of [`Mode`]s.
+///
+/// Held as the modes' bits of `compat_capabilities` shifted down to bit 0
+/// (Power9 is bit 2, Power11 bit 0), so that the set goes to and from the UAPI
+/// word and the hcall's capability word, which number the modes alike, with
+/// one shift.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct ModeSet(u8);
+
+/// Where [`ModeSet`]'s bits sit in the UAPI and hcall words.
+const MODES_SHIFT: u32 = 60;
+
+// The capability word of `H_GUEST_GET_CAPABILITIES` numbers the modes as the
+// UAPI does (the C implementation masks one with the other, too).
+const _: () = assert!(hcall::CAP_POWER9 == uapi::CAP_POWER9);
+const _: () = assert!(hcall::CAP_POWER10 == uapi::CAP_POWER10);
+const _: () = assert!(hcall::CAP_POWER11 == uapi::CAP_POWER11);
+const _: () = assert!(ModeSet::ALL.to_uapi() >> MODES_SHIFT == 0b111);
 
 impl ModeSet {
     /// No mode.
     pub(crate) const EMPTY: ModeSet = ModeSet(0);
 
     /// Every mode.
-    pub(crate) const ALL: ModeSet = ModeSet(0b111);
+    pub(crate) const ALL: ModeSet = ModeSet(
+        ModeSet::of(Mode::Power9).0 | ModeSet::of(Mode::Power10).0 | ModeSet::of(Mode::Power11).0,
+    );
 
     /// The set holding `mode` and every older mode: what a host running in
     /// `mode` can run.
     pub(crate) const fn up_to(mode: Mode) -> ModeSet {
-        ModeSet((1 << (mode.index() + 1)) - 1)
+        match mode {
+            Mode::Power9 => ModeSet::of(Mode::Power9),
+            Mode::Power10 => ModeSet::of(Mode::Power9).union(ModeSet::of(Mode::Power10)),
+            Mode::Power11 => ModeSet::ALL,
+        }
     }
 
     /// The set holding `mode` only.
     pub(crate) const fn of(mode: Mode) -> ModeSet {
-        ModeSet(1 << mode.index())
+        ModeSet((mode.uapi_bit() >> MODES_SHIFT) as u8)
     }
 
     /// Whether `mode` is in the set.
     pub(crate) const fn contains(self, mode: Mode) -> bool {
-        self.0 & (1 << mode.index()) != 0
+        self.0 & ModeSet::of(mode).0 != 0
     }
 
     /// The modes in both sets.
@@ -193,61 +197,35 @@ impl ModeSet {
     /// The names of the modes, oldest first and separated by spaces, or
     /// "none": what the kernel log says of the set.
     pub(crate) const fn names(self) -> &'static str {
-        // Indexed by the set's bits: Power9 is bit 0.
+        // Indexed by the set's bits: Power11 is bit 0, Power9 bit 2.
         const NAMES: [&str; 8] = [
             "none",
-            "power9",
-            "power10",
-            "power9 power10",
             "power11",
-            "power9 power11",
+            "power10",
             "power10 power11",
+            "power9",
+            "power9 power11",
+            "power9 power10",
             "power9 power10 power11",
         ];
-        NAMES[(self.0 & 0b111) as usize]
+        NAMES[(self.0 & ModeSet::ALL.0) as usize]
     }
 
     /// The set as `compat_capabilities` bits of `struct kvm_ppc_compat_caps`.
     pub(crate) const fn to_uapi(self) -> u64 {
-        self.bits([
-            Mode::Power9.uapi_bit(),
-            Mode::Power10.uapi_bit(),
-            Mode::Power11.uapi_bit(),
-        ])
+        (self.0 as u64) << MODES_SHIFT
     }
 
     /// The set as bits of the `H_GUEST_*_CAPABILITIES` capability word.
     pub(crate) const fn to_hcall(self) -> u64 {
-        self.bits([
-            Mode::Power9.hcall_bit(),
-            Mode::Power10.hcall_bit(),
-            Mode::Power11.hcall_bit(),
-        ])
-    }
-
-    /// The bits of the modes in the set, given each mode's bit (in the
-    /// order of [`Mode::ALL`]). Straight-line: the ioctl calls it.
-    const fn bits(self, [p9, p10, p11]: [u64; 3]) -> u64 {
-        self.pick(Mode::Power9, p9) | self.pick(Mode::Power10, p10) | self.pick(Mode::Power11, p11)
-    }
-
-    /// `bit` if `mode` is in the set, else 0.
-    const fn pick(self, mode: Mode, bit: u64) -> u64 {
-        if self.contains(mode) {
-            bit
-        } else {
-            0
-        }
+        self.to_uapi()
     }
 
     /// The modes named by an `H_GUEST_GET_CAPABILITIES` answer. Bits this
     /// code does not know (newer modes, `CAP_COPY_MEM`, ...) are dropped: a
     /// mode is only ever reported when this kernel knows how to run it.
-    pub(crate) fn from_hcall(bits: u64) -> ModeSet {
-        Mode::ALL
-            .into_iter()
-            .filter(|m| bits & m.hcall_bit() != 0)
-            .fold(ModeSet::EMPTY, |set, m| set.union(ModeSet::of(m)))
+    pub(crate) const fn from_hcall(bits: u64) -> ModeSet {
+        ModeSet((bits >> MODES_SHIFT) as u8 & ModeSet::ALL.0)
     }
 }
 
@@ -470,6 +448,7 @@ impl Host {
     ///
     /// The same verdict decides whether a vcpu may run (`KVM_RUN`): a vcpu
     /// whose value was never set is in raw mode.
+    #[inline]
     pub(crate) fn arch_compat_pcr(self, value: u32) -> Result<u64, Rejected> {
         let (cpu, nested) = match self {
             Host::BareMetal(cpu) => (cpu, None),
@@ -493,7 +472,12 @@ impl Host {
             None => {}
         }
         // Every level between the guest's and the host's is switched off.
-        Ok((host_bit - level.pcr_bit()) | pcr::MASK)
+        // (A level newer than the host's, which the checks above leave to
+        // no host, is refused as C refuses it.)
+        let off = host_bit
+            .checked_sub(level.pcr_bit())
+            .ok_or(Rejected::TooNew)?;
+        Ok(off | pcr::MASK)
     }
 }
 

@@ -68,7 +68,7 @@ def one_boot(variant, sc, calls, rounds, batches, timeout):
     return counts, (rows[1:] if len(rows) > 1 else rows)
 
 
-LLVM = "/usr/lib/llvm-19/bin/"
+LLVM = "/usr/lib/llvm-22/bin/"
 
 
 def symbols(path):

@@ -77,7 +77,7 @@ if [ "$(cat "$obj/.config-inputs" 2>/dev/null)" != "$cfghash" ] || [ ! -f "$obj/
 	kmake olddefconfig >/dev/null
 	# Every option a fragment asks for must have its value in the result.
 	# Lenient (a tree in the middle of the series): not options that this
-	# tree's Kconfig does not define yet.
+	# tree's Kconfig does not define yet, nor those it cannot set yet.
 	known=
 	if [ -n "$lenient" ]; then
 		known=$(grep -rhoE '^[[:space:]]*(menu)?config [A-Za-z0-9_]+' --include='Kconfig*' \
@@ -93,7 +93,14 @@ if [ "$(cat "$obj/.config-inputs" 2>/dev/null)" != "$cfghash" ] || [ ! -f "$obj/
 		case "$line" in
 		CONFIG_*=n) opt=${line%%=*}
 			grep -q "^$opt=" "$obj/.config" && { say "  $opt wanted off, is on"; bad=1; } ;;
-		CONFIG_*=*) grep -qxF "$line" "$obj/.config" || { say "  $line did not stick"; bad=1; } ;;
+		CONFIG_*=*) grep -qxF "$line" "$obj/.config" && continue
+			# Lenient: an option this tree defines but cannot set yet
+			# (a later patch lets it, as RUST_INLINE_HELPERS on powerpc).
+			if [ -n "$lenient" ] && ! grep -q "^${line%%=*}=" "$obj/.config"; then
+				say "  $line passed over: this tree cannot set it"
+				continue
+			fi
+			say "  $line did not stick"; bad=1 ;;
 		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}
 			grep -q "^$opt=" "$obj/.config" && { say "  $opt wanted off, is on"; bad=1; } ;;
 		esac

@@ -33,8 +33,8 @@ SUDO=
 
 # Debian packages installed on the build machine (bookworm, amd64).
 HOST_PKGS="make bc flex bison cpio xz-utils rsync kmod perl python3 libelf-dev
-libssl-dev gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross clang-19 lld-19 ccache
-llvm-19 libclang-19-dev file git python3-ply python3-git
+libssl-dev gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross clang-22 lld-22 ccache
+llvm-22 libclang-22-dev file git python3-ply python3-git
 ninja-build libfdt-dev pkgconf patch python3-venv"
 # QEMU 10 (and, to build the patched L0 from its source, meson >= 1.5 and
 # pycotap, which its configure insists on).
@@ -102,7 +102,7 @@ host_packages() {
 	# shellcheck disable=SC2086
 	have_pkgs $HOST_PKGS $BPO_PKGS && return 0
 	need_root "$HOST_PKGS $BPO_PKGS"
-	say "installing build and test packages (clang-19, cross gcc, QEMU 10 ...)"
+	say "installing build and test packages (clang-22, cross gcc, QEMU 10 ...)"
 	# shellcheck disable=SC2086
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
 		$HOST_PKGS >/dev/null

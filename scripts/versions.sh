@@ -7,7 +7,7 @@ KSRC_VERSION=7.3.4-1~bpo13+1
 # empty while the tree is Debian's (its commit is no one else's), and the
 # cover letters say what the base is instead.
 BASE_UPSTREAM=
-BINDGEN_VERSION=0.71.1
+BINDGEN_VERSION=0.72.1
 
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 OUT=${OUT:-$TOP/out}
@@ -24,10 +24,10 @@ TREE=${KPC_TREE:-$OUT/linux}
 # patches-NAME/ is applied as branch NAME of the tree and formatted into
 # out/series-NAME; each applies on the 7.3 base alone (series.sh check).
 PREREQS="rust-bug uaccess irq-replay kvm-fixes"
-TOOLS=$CACHE/tools
+TOOLS=$CACHE/tools/bindgen-$BINDGEN_VERSION
 
-LLVM_DIR=/usr/lib/llvm-19/bin/
-LLVM_LIB=/usr/lib/llvm-19/lib
+LLVM_DIR=/usr/lib/llvm-22/bin/
+LLVM_LIB=/usr/lib/llvm-22/lib
 CROSS=powerpc64le-linux-gnu-
 
 # ccache, when installed (make setup does), serves the C objects that

@@ -165,23 +165,23 @@ pub(crate) const NESTED_V1: &[(HostCpu, &[Option<u32>], u64)] = &[
 ];
 
 /// Nested Power10 host granted P9 and P10 (QEMU power10).
-const N10: Host = Host::Nested(P10, ModeSet(0b011));
+const N10: Host = Host::Nested(P10, ModeSet::up_to(Mode::Power10));
 /// Nested Power10 host in Power9 mode, granted P9.
-const N9: Host = Host::Nested(P10_AS_P9, ModeSet(0b001));
+const N9: Host = Host::Nested(P10_AS_P9, ModeSet::of(Mode::Power9));
 /// Nested Power9 host, granted P9.
-const N9_P9: Host = Host::Nested(P9, ModeSet(0b001));
+const N9_P9: Host = Host::Nested(P9, ModeSet::of(Mode::Power9));
 /// Nested Power11 host in Power10 mode, granted P9 and P10 (QEMU power11
 /// with max-cpu-compat=power10).
-const N11_AS_10: Host = Host::Nested(P11_AS_P10, ModeSet(0b011));
+const N11_AS_10: Host = Host::Nested(P11_AS_P10, ModeSet::up_to(Mode::Power10));
 /// Nested Power11 host in Power10 mode, granted Power10 only (a PowerVM-like
 /// grant).
-const N11_AS_10_ONLY: Host = Host::Nested(P11_AS_P10, ModeSet(0b010));
+const N11_AS_10_ONLY: Host = Host::Nested(P11_AS_P10, ModeSet::of(Mode::Power10));
 /// Nested host on a processor this code does not know, granted all.
-const N_FUTURE: Host = Host::Nested(FUTURE_AS_P11, ModeSet(0b111));
+const N_FUTURE: Host = Host::Nested(FUTURE_AS_P11, ModeSet::ALL);
 /// Nested Power11 host granted P9, P10 and P11.
-const N11: Host = Host::Nested(P11, ModeSet(0b111));
+const N11: Host = Host::Nested(P11, ModeSet::ALL);
 /// Nested Power10 host granted nothing.
-const N0: Host = Host::Nested(P10, ModeSet(0));
+const N0: Host = Host::Nested(P10, ModeSet::EMPTY);
 /// A bare-metal Power9.
 const B9: Host = Host::BareMetal(P9);
 /// A bare-metal Power10.
