@@ -47,7 +47,8 @@ use kernel::{
     },
     uaccess::{
         UserPtr,
-        UserSlice, //
+        UserSlice,
+        UserSliceWriter, //
     },
 };
 
@@ -104,12 +105,11 @@ fn bare_metal() -> Host {
 }
 
 /// Records a nested host's modes, once.
-fn set_nested(source: &str, modes: ModeSet) {
-    let cpu = host_cpu();
+fn set_nested(source: &str, cpu: HostCpu, modes: ModeSet) {
     if HOST.populate(Host::Nested(cpu, modes)) {
         pr_info!("compat modes from {}: {}\n", source, modes.names());
     } else {
-        pr_warn!("compat modes already set, {} ignored\n", source);
+        pr_warn!("compat modes already set, the later source ignored\n");
     }
 }
 
@@ -128,8 +128,9 @@ fn set_nested(source: &str, modes: ModeSet) {
 pub unsafe extern "C" fn kvmhv_compat_nestedv2_caps(capabilities: *mut c_ulong) -> c_long {
     match hcall::guest_get_capabilities() {
         Ok(caps) => {
-            let modes = compat_modes::nested_v2_modes(host_cpu(), caps);
-            set_nested("H_GUEST_GET_CAPABILITIES", modes);
+            let cpu = host_cpu();
+            let modes = compat_modes::nested_v2_modes(cpu, caps);
+            set_nested("H_GUEST_GET_CAPABILITIES", cpu, modes);
             // SAFETY: The caller guarantees that `capabilities` is writable.
             unsafe { *capabilities = modes.to_hcall() as c_ulong };
             H_SUCCESS
@@ -153,8 +154,9 @@ pub unsafe extern "C" fn kvmhv_compat_nestedv1_caps() -> c_ulong {
     for cpu in of::Node::find_by_type(c"cpu") {
         versions.add(cpu.fwnode().property_read::<u32>(c"cpu-version").optional());
     }
-    let modes = versions.modes(host_cpu());
-    set_nested("cpu-version", modes);
+    let cpu = host_cpu();
+    let modes = versions.modes(cpu);
+    set_nested("cpu-version", cpu, modes);
     modes.to_hcall() as c_ulong
 }
 
@@ -238,11 +240,7 @@ fn get_compat_caps(argp: UserPtr) -> Result {
 
     let (mut reader, mut writer) = UserSlice::new(argp, size).reader_writer();
     let request = match reader.read_versioned::<CompatCaps>() {
-        Err(e) if e == E2BIG => {
-            // Tell user space the size this kernel knows.
-            writer.write(&(KERNEL_SIZE as u64))?;
-            return Err(E2BIG);
-        }
+        Err(e) if e == E2BIG => return Err(refuse_larger(writer)),
         request => request?,
     };
     // `compat_capabilities` is an input of no meaning.
@@ -256,6 +254,17 @@ fn get_compat_caps(argp: UserPtr) -> Result {
     };
     writer.write_versioned(&reply)?;
     Ok(())
+}
+
+/// Refuses a struct larger than the kernel's whose tail is not zero: writes the
+/// size this kernel knows to its `size` field, and returns `E2BIG` (`EFAULT`
+/// if that write fails). Out of line: the ioctl's common path does not need it.
+#[cold]
+fn refuse_larger(mut writer: UserSliceWriter) -> Error {
+    match writer.write(&(KERNEL_SIZE as u64)) {
+        Ok(()) => E2BIG,
+        Err(e) => e,
+    }
 }
 
 /// The `KVM_PPC_GET_COMPAT_CAPS` VM ioctl: 0 or a negative errno.

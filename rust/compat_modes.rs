@@ -115,6 +115,15 @@ impl Mode {
         }
     }
 
+    /// The architecture level of this mode, the one its logical PVR selects.
+    pub(crate) const fn level(self) -> ArchLevel {
+        match self {
+            Mode::Power9 => ArchLevel::V300,
+            Mode::Power10 => ArchLevel::V31,
+            Mode::Power11 => ArchLevel::V31P11,
+        }
+    }
+
     /// This mode's bit in `struct kvm_ppc_compat_caps`.
     pub(crate) const fn uapi_bit(self) -> u64 {
         match self {
@@ -346,10 +355,7 @@ impl HostCpu {
     pub(crate) fn runnable(self) -> ModeSet {
         Mode::ALL
             .into_iter()
-            .filter(|m| match ArchLevel::from_logical_pvr(m.logical_pvr()) {
-                Some(level) => self.runs(level),
-                None => false,
-            })
+            .filter(|m| self.runs(m.level()))
             .fold(ModeSet::EMPTY, |set, m| set.union(ModeSet::of(m)))
     }
 }

@@ -294,3 +294,15 @@ fn arch_levels_ordered_by_pcr_bit() {
         }
     }
 }
+
+#[test]
+fn mode_level_is_its_logical_pvr_level() {
+    for mode in Mode::ALL {
+        assert_eq!(
+            ArchLevel::from_logical_pvr(mode.logical_pvr()),
+            Some(mode.level()),
+            "{mode:?}"
+        );
+        assert_eq!(mode.level().mode(), Some(mode), "{mode:?}");
+    }
+}

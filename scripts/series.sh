@@ -235,6 +235,9 @@ check() {
 	fi
 	grep -q '^CONFIG_KVM_BOOK3S_HV_COMPAT_KUNIT_TEST=y' "$obj/.config" ||
 		die "the KUnit suite is not configured in the last build"
+	# Passed over (lenient) before the rust-inline series; set after it.
+	grep -q '^CONFIG_RUST_INLINE_HELPERS=y' "$obj/.config" ||
+		die "the C helpers are not inlined in the last build"
 	say "CLIPPY=1, rustfmtcheck, rustdoc on the last one"
 	kmake "$obj" -j"$(($(nproc) + 1))" CLIPPY=1 vmlinux >"$obj/clippy.log" 2>&1 ||
 		die "CLIPPY=1 build failed (log: ${obj#"$TOP"/}/clippy.log)"

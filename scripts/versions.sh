@@ -19,11 +19,12 @@ DL=$CACHE/dl
 # or another one, e.g. the tree `git am` of out/series made (make series-test).
 TREE=${KPC_TREE:-$OUT/linux}
 # The series sent before the project's own (patches/), in the order they
-# apply: rust-bug (the kernel crate with CONFIG_BUG on powerpc), uaccess,
+# apply: rust-bug (the kernel crate with CONFIG_BUG on powerpc), rust-inline
+# (C helpers and small accessors inlined into Rust on powerpc), uaccess,
 # irq-replay (lockdep), kvm-fixes (the C implementation's fixes). Each
 # patches-NAME/ is applied as branch NAME of the tree and formatted into
 # out/series-NAME; each applies on the 7.3 base alone (series.sh check).
-PREREQS="rust-bug uaccess irq-replay kvm-fixes"
+PREREQS="rust-bug rust-inline uaccess irq-replay kvm-fixes"
 TOOLS=$CACHE/tools/bindgen-$BINDGEN_VERSION
 
 LLVM_DIR=/usr/lib/llvm-22/bin/
