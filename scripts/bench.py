@@ -68,7 +68,17 @@ def one_boot(variant, sc, calls, rounds, batches, timeout):
     return counts, (rows[1:] if len(rows) > 1 else rows)
 
 
-LLVM = "/usr/lib/llvm-22/bin/"
+def llvm_dir():
+    """LLVM_DIR of scripts/versions.sh: the toolchain the kernels are built with."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "versions.sh")) as f:
+        for line in f:
+            m = re.match(r"^LLVM_DIR=(\S+)$", line.strip())
+            if m:
+                return m.group(1)
+    sys.exit("bench.py: no LLVM_DIR in scripts/versions.sh")
+
+
+LLVM = llvm_dir()
 
 
 def symbols(path):
