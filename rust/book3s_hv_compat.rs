@@ -98,7 +98,7 @@ fn host() -> Host {
 /// The first call on a host that is not nested: records it as bare metal.
 #[cold]
 fn bare_metal() -> Host {
-    let bare = Host::BareMetal(host_cpu());
+    let bare = Host::bare_metal(host_cpu());
     // Losing a race here is harmless: every caller computes the same value.
     HOST.populate(bare);
     bare
@@ -106,7 +106,7 @@ fn bare_metal() -> Host {
 
 /// Records a nested host's modes, once.
 fn set_nested(source: &str, cpu: HostCpu, modes: ModeSet) {
-    if HOST.populate(Host::Nested(cpu, modes)) {
+    if HOST.populate(Host::nested(cpu, modes)) {
         pr_info!("compat modes from {}: {}\n", source, modes.names());
     } else {
         pr_warn!("compat modes already set, the later source ignored\n");
@@ -246,7 +246,9 @@ fn get_compat_caps(argp: UserPtr) -> Result {
     // `compat_capabilities` is an input of no meaning.
     compat_modes::check_flags(request.flags)?;
 
-    let modes = host().reported().ok_or(EINVAL)?;
+    let Some(modes) = host().reported() else {
+        return Err(EINVAL);
+    };
     let reply = CompatCaps {
         size: compat_modes::reply_size(size as u64),
         flags: 0,

@@ -32,6 +32,15 @@ pub(crate) mod pvr {
     pub(crate) const ARCH_32: u32 = 0x0f00_0008;
 }
 
+// The logical PVRs are numbered in the order of their levels, which
+// `ArchLevel::from_logical_pvr()` counts on.
+const _: () = assert!(pvr::ARCH_206 == pvr::ARCH_205 + 1);
+const _: () = assert!(pvr::ARCH_207 == pvr::ARCH_205 + 2);
+const _: () = assert!(pvr::ARCH_300 == pvr::ARCH_205 + 3);
+const _: () = assert!(pvr::ARCH_31 == pvr::ARCH_205 + 4);
+const _: () = assert!(pvr::ARCH_31_P11 == pvr::ARCH_205 + 5);
+const _: () = assert!(pvr::ARCH_32 == pvr::ARCH_205 + 6);
+
 /// Version fields (the upper half of the PVR) of the processors a nested host
 /// can be.
 pub(crate) mod pvr_version {
@@ -106,7 +115,8 @@ impl Mode {
     /// Every mode, oldest first.
     pub(crate) const ALL: [Mode; 3] = [Mode::Power9, Mode::Power10, Mode::Power11];
 
-    /// The logical PVR that selects this mode.
+    /// The logical PVR that selects this mode (the host tests' oracle).
+    #[cfg(test)]
     pub(crate) const fn logical_pvr(self) -> u32 {
         match self {
             Mode::Power9 => pvr::ARCH_300,
@@ -262,15 +272,25 @@ impl ArchLevel {
     /// The level a logical PVR selects, or `None` for any other value
     /// (a raw PVR, or a logical one this code does not know).
     pub(crate) const fn from_logical_pvr(value: u32) -> Option<ArchLevel> {
-        match value {
-            pvr::ARCH_205 => Some(ArchLevel::V205),
-            pvr::ARCH_206 | pvr::ARCH_206P => Some(ArchLevel::V206),
-            pvr::ARCH_207 => Some(ArchLevel::V207),
-            pvr::ARCH_300 => Some(ArchLevel::V300),
-            pvr::ARCH_31 => Some(ArchLevel::V31),
-            pvr::ARCH_31_P11 => Some(ArchLevel::V31P11),
-            pvr::ARCH_32 => Some(ArchLevel::V32),
-            _ => None,
+        // The levels' logical PVRs are consecutive, oldest first, but for
+        // Power7+'s (checked below), so that a table finds them.
+        const BY_PVR: [ArchLevel; 7] = [
+            ArchLevel::V205,
+            ArchLevel::V206,
+            ArchLevel::V207,
+            ArchLevel::V300,
+            ArchLevel::V31,
+            ArchLevel::V31P11,
+            ArchLevel::V32,
+        ];
+        if value == pvr::ARCH_206P {
+            return Some(ArchLevel::V206);
+        }
+        let i = value.wrapping_sub(pvr::ARCH_205) as usize;
+        if i < BY_PVR.len() {
+            Some(BY_PVR[i])
+        } else {
+            None
         }
     }
 
@@ -285,6 +305,16 @@ impl ArchLevel {
             ArchLevel::V31 | ArchLevel::V31P11 => pcr::ARCH_31,
             ArchLevel::V32 => pcr::ARCH_32,
         }
+    }
+
+    /// Whether a host whose newest level is this one runs a guest at `level`;
+    /// `p11_pvr`: whether the host is a Power11. Power11 mode needs a
+    /// Power11 (its PCR bit is Power10's, so the bit alone does not tell).
+    pub(crate) const fn runs(self, p11_pvr: bool, level: ArchLevel) -> bool {
+        if matches!(level, ArchLevel::V31P11) && !p11_pvr {
+            return false;
+        }
+        level.pcr_bit() <= self.pcr_bit()
     }
 
     /// The mode a nested host could report for this level, if any.
@@ -325,38 +355,35 @@ pub(crate) struct HostCpu {
 }
 
 impl HostCpu {
-    /// The host's own PCR architecture bit: the newest level it runs.
-    pub(crate) const fn pcr_bit(self) -> u64 {
+    /// The newest level the host runs, whose PCR bit is the host's own. A
+    /// Power11 counts as ISA 3.1: its PCR bit is Power10's.
+    pub(crate) const fn level(self) -> ArchLevel {
         if self.arch_32 {
-            pcr::ARCH_32
+            ArchLevel::V32
         } else if self.p11_pvr || self.arch_31 {
-            pcr::ARCH_31
+            ArchLevel::V31
         } else if self.arch_300 {
-            pcr::ARCH_300
+            ArchLevel::V300
         } else if self.arch_207s {
-            pcr::ARCH_207
+            ArchLevel::V207
         } else if self.arch_206 {
-            pcr::ARCH_206
+            ArchLevel::V206
         } else {
-            pcr::ARCH_205
+            ArchLevel::V205
         }
     }
 
-    /// Whether the host can run a guest at `level`. Power11 mode needs a
-    /// Power11 (its PCR bit is Power10's, so the bit alone does not tell).
+    /// Whether the host can run a guest at `level`.
     pub(crate) const fn runs(self, level: ArchLevel) -> bool {
-        if matches!(level, ArchLevel::V31P11) && !self.p11_pvr {
-            return false;
-        }
-        level.pcr_bit() <= self.pcr_bit()
+        self.level().runs(self.p11_pvr, level)
     }
 
     /// The modes this host's kernel can run a guest in.
     pub(crate) fn runnable(self) -> ModeSet {
         Mode::ALL
-            .into_iter()
+            .iter()
             .filter(|m| self.runs(m.level()))
-            .fold(ModeSet::EMPTY, |set, m| set.union(ModeSet::of(m)))
+            .fold(ModeSet::EMPTY, |set, &m| set.union(ModeSet::of(m)))
     }
 }
 
@@ -400,7 +427,9 @@ impl CpuVersions {
 }
 
 /// The modes a nested API v1 host may give its guests, from the
-/// `cpu-version` properties of all its CPU nodes: see [`CpuVersions`].
+/// `cpu-version` properties of all its CPU nodes: see [`CpuVersions`]. (The
+/// kernel takes the nodes one at a time; the tests take them all at once.)
+#[cfg(any(test, CONFIG_KVM_BOOK3S_HV_COMPAT_KUNIT_TEST))]
 pub(crate) fn nested_v1_modes(
     host: HostCpu,
     cpu_versions: impl IntoIterator<Item = Option<u32>>,
@@ -418,25 +447,50 @@ pub(crate) fn nested_v2_modes(host: HostCpu, hcall_caps: u64) -> ModeSet {
     ModeSet::from_hcall(hcall_caps).intersection(host.runnable())
 }
 
-/// Where the modes of this host come from.
+/// This host: what its processor runs and, on a nested host, the modes its
+/// hypervisor grants.
+///
+/// Made from a [`HostCpu`], of which it keeps what the verdicts need: the
+/// ioctl and `SET_ONE_REG` read it on every call, a few bytes that fit in a
+/// register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Host {
-    /// KVM is the top-level hypervisor: no mode set is reported, and a guest
-    /// may run at any level the CPU itself runs.
-    BareMetal(HostCpu),
-    /// A nested host (API v1 or v2): the granted modes, already restricted
-    /// to what this kernel can run.
-    Nested(HostCpu, ModeSet),
+pub(crate) struct Host {
+    /// [`HostCpu::native`].
+    native: Option<Mode>,
+    /// [`HostCpu::level()`].
+    level: ArchLevel,
+    /// [`HostCpu::p11_pvr`].
+    p11_pvr: bool,
+    /// The granted modes, already restricted to what this kernel can run;
+    /// `None` on bare metal.
+    granted: Option<ModeSet>,
 }
 
 impl Host {
+    /// KVM is the top-level hypervisor: no mode set is reported, and a guest
+    /// may run at any level the CPU itself runs.
+    pub(crate) const fn bare_metal(cpu: HostCpu) -> Host {
+        Host {
+            native: cpu.native,
+            level: cpu.level(),
+            p11_pvr: cpu.p11_pvr,
+            granted: None,
+        }
+    }
+
+    /// A nested host (API v1 or v2) granted `modes`.
+    pub(crate) const fn nested(cpu: HostCpu, modes: ModeSet) -> Host {
+        Host {
+            granted: Some(modes),
+            ..Host::bare_metal(cpu)
+        }
+    }
+
     /// The modes `KVM_PPC_GET_COMPAT_CAPS` reports, `None` where the
     /// interface does not apply (bare metal).
-    pub(crate) fn reported(self) -> Option<ModeSet> {
-        match self {
-            Host::BareMetal(_) => None,
-            Host::Nested(_, modes) => Some(modes),
-        }
+    #[inline]
+    pub(crate) const fn reported(self) -> Option<ModeSet> {
+        self.granted
     }
 
     /// The verdict on a logical PVR written to `KVM_REG_PPC_ARCH_COMPAT`:
@@ -456,13 +510,9 @@ impl Host {
     /// whose value was never set is in raw mode.
     #[inline]
     pub(crate) fn arch_compat_pcr(self, value: u32) -> Result<u64, Rejected> {
-        let (cpu, nested) = match self {
-            Host::BareMetal(cpu) => (cpu, None),
-            Host::Nested(cpu, modes) => (cpu, Some(modes)),
-        };
-        let host_bit = cpu.pcr_bit();
+        let nested = self.granted;
         if value == 0 {
-            return match (nested, cpu.native) {
+            return match (nested, self.native) {
                 (None, _) => Ok(pcr::MASK),
                 (Some(modes), Some(native)) if modes.contains(native) => Ok(pcr::MASK),
                 (Some(_), _) => Err(Rejected::RawNotGranted),
@@ -474,13 +524,15 @@ impl Host {
                 Some(mode) if modes.contains(mode) => {}
                 _ => return Err(Rejected::NotGranted),
             },
-            None if !cpu.runs(level) => return Err(Rejected::TooNew),
+            None if !self.level.runs(self.p11_pvr, level) => return Err(Rejected::TooNew),
             None => {}
         }
         // Every level between the guest's and the host's is switched off.
         // (A level newer than the host's, which the checks above leave to
         // no host, is refused as C refuses it.)
-        let off = host_bit
+        let off = self
+            .level
+            .pcr_bit()
             .checked_sub(level.pcr_bit())
             .ok_or(Rejected::TooNew)?;
         Ok(off | pcr::MASK)

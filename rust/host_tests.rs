@@ -118,7 +118,7 @@ fn nested_reported_iff_accepted() {
         for granted in all_sets() {
             // What init would have cached: the grant restricted to the CPU.
             let modes = granted.intersection(cpu.runnable());
-            let host = Host::Nested(cpu, modes);
+            let host = Host::nested(cpu, modes);
             assert_eq!(
                 host.reported(),
                 Some(modes),
@@ -172,7 +172,7 @@ fn bare_metal_levels() {
         (0x0f00_0008, 0x40),
     ];
     for cpu in all_cpus() {
-        let host_bit = cpu.pcr_bit();
+        let host_bit = cpu.level().pcr_bit();
         for (pvr, bit) in levels {
             let want = if bit > host_bit || (pvr == 0x0f00_0007 && !cpu.p11_pvr) {
                 Err(Rejected::TooNew)
@@ -180,7 +180,7 @@ fn bare_metal_levels() {
                 Ok((host_bit - bit) | cases::PCR_RESERVED)
             };
             assert_eq!(
-                Host::BareMetal(cpu).arch_compat_pcr(pvr),
+                Host::bare_metal(cpu).arch_compat_pcr(pvr),
                 want,
                 "{cpu:?} {pvr:#x}"
             );

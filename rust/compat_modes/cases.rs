@@ -165,29 +165,29 @@ pub(crate) const NESTED_V1: &[(HostCpu, &[Option<u32>], u64)] = &[
 ];
 
 /// Nested Power10 host granted P9 and P10 (QEMU power10).
-const N10: Host = Host::Nested(P10, ModeSet::up_to(Mode::Power10));
+const N10: Host = Host::nested(P10, ModeSet::up_to(Mode::Power10));
 /// Nested Power10 host in Power9 mode, granted P9.
-const N9: Host = Host::Nested(P10_AS_P9, ModeSet::of(Mode::Power9));
+const N9: Host = Host::nested(P10_AS_P9, ModeSet::of(Mode::Power9));
 /// Nested Power9 host, granted P9.
-const N9_P9: Host = Host::Nested(P9, ModeSet::of(Mode::Power9));
+const N9_P9: Host = Host::nested(P9, ModeSet::of(Mode::Power9));
 /// Nested Power11 host in Power10 mode, granted P9 and P10 (QEMU power11
 /// with max-cpu-compat=power10).
-const N11_AS_10: Host = Host::Nested(P11_AS_P10, ModeSet::up_to(Mode::Power10));
+const N11_AS_10: Host = Host::nested(P11_AS_P10, ModeSet::up_to(Mode::Power10));
 /// Nested Power11 host in Power10 mode, granted Power10 only (a PowerVM-like
 /// grant).
-const N11_AS_10_ONLY: Host = Host::Nested(P11_AS_P10, ModeSet::of(Mode::Power10));
+const N11_AS_10_ONLY: Host = Host::nested(P11_AS_P10, ModeSet::of(Mode::Power10));
 /// Nested host on a processor this code does not know, granted all.
-const N_FUTURE: Host = Host::Nested(FUTURE_AS_P11, ModeSet::ALL);
+const N_FUTURE: Host = Host::nested(FUTURE_AS_P11, ModeSet::ALL);
 /// Nested Power11 host granted P9, P10 and P11.
-const N11: Host = Host::Nested(P11, ModeSet::ALL);
+const N11: Host = Host::nested(P11, ModeSet::ALL);
 /// Nested Power10 host granted nothing.
-const N0: Host = Host::Nested(P10, ModeSet::EMPTY);
+const N0: Host = Host::nested(P10, ModeSet::EMPTY);
 /// A bare-metal Power9.
-const B9: Host = Host::BareMetal(P9);
+const B9: Host = Host::bare_metal(P9);
 /// A bare-metal Power10.
-const B10: Host = Host::BareMetal(P10);
+const B10: Host = Host::bare_metal(P10);
 /// A bare-metal Power11.
-const B11: Host = Host::BareMetal(P11);
+const B11: Host = Host::bare_metal(P11);
 
 /// `KVM_REG_PPC_ARCH_COMPAT`: host, value written, the guest's PCR or why
 /// the value is refused.
