@@ -32,14 +32,40 @@ pub(crate) mod pvr {
     pub(crate) const ARCH_32: u32 = 0x0f00_0008;
 }
 
-// The logical PVRs are numbered in the order of their levels, which
-// `ArchLevel::from_logical_pvr()` counts on.
-const _: () = assert!(pvr::ARCH_206 == pvr::ARCH_205 + 1);
-const _: () = assert!(pvr::ARCH_207 == pvr::ARCH_205 + 2);
-const _: () = assert!(pvr::ARCH_300 == pvr::ARCH_205 + 3);
-const _: () = assert!(pvr::ARCH_31 == pvr::ARCH_205 + 4);
-const _: () = assert!(pvr::ARCH_31_P11 == pvr::ARCH_205 + 5);
-const _: () = assert!(pvr::ARCH_32 == pvr::ARCH_205 + 6);
+// `ArchLevel::from_logical_pvr()` finds the levels by the order of their
+// logical PVRs: check that it finds each.
+const _: () = assert!(matches!(
+    ArchLevel::from_logical_pvr(pvr::ARCH_205),
+    Some(ArchLevel::V205)
+));
+const _: () = assert!(matches!(
+    ArchLevel::from_logical_pvr(pvr::ARCH_206),
+    Some(ArchLevel::V206)
+));
+const _: () = assert!(matches!(
+    ArchLevel::from_logical_pvr(pvr::ARCH_206P),
+    Some(ArchLevel::V206)
+));
+const _: () = assert!(matches!(
+    ArchLevel::from_logical_pvr(pvr::ARCH_207),
+    Some(ArchLevel::V207)
+));
+const _: () = assert!(matches!(
+    ArchLevel::from_logical_pvr(pvr::ARCH_300),
+    Some(ArchLevel::V300)
+));
+const _: () = assert!(matches!(
+    ArchLevel::from_logical_pvr(pvr::ARCH_31),
+    Some(ArchLevel::V31)
+));
+const _: () = assert!(matches!(
+    ArchLevel::from_logical_pvr(pvr::ARCH_31_P11),
+    Some(ArchLevel::V31P11)
+));
+const _: () = assert!(matches!(
+    ArchLevel::from_logical_pvr(pvr::ARCH_32),
+    Some(ArchLevel::V32)
+));
 
 /// Version fields (the upper half of the PVR) of the processors a nested host
 /// can be.
@@ -269,26 +295,28 @@ pub(crate) enum ArchLevel {
 }
 
 impl ArchLevel {
+    /// Every level, oldest first.
+    pub(crate) const ALL: [ArchLevel; 7] = [
+        ArchLevel::V205,
+        ArchLevel::V206,
+        ArchLevel::V207,
+        ArchLevel::V300,
+        ArchLevel::V31,
+        ArchLevel::V31P11,
+        ArchLevel::V32,
+    ];
+
     /// The level a logical PVR selects, or `None` for any other value
     /// (a raw PVR, or a logical one this code does not know).
     pub(crate) const fn from_logical_pvr(value: u32) -> Option<ArchLevel> {
-        // The levels' logical PVRs are consecutive, oldest first, but for
-        // Power7+'s (checked below), so that a table finds them.
-        const BY_PVR: [ArchLevel; 7] = [
-            ArchLevel::V205,
-            ArchLevel::V206,
-            ArchLevel::V207,
-            ArchLevel::V300,
-            ArchLevel::V31,
-            ArchLevel::V31P11,
-            ArchLevel::V32,
-        ];
         if value == pvr::ARCH_206P {
             return Some(ArchLevel::V206);
         }
+        // The other levels' logical PVRs are consecutive, in the order of
+        // `ALL` (checked at the top of this file).
         let i = value.wrapping_sub(pvr::ARCH_205) as usize;
-        if i < BY_PVR.len() {
-            Some(BY_PVR[i])
+        if i < ArchLevel::ALL.len() {
+            Some(ArchLevel::ALL[i])
         } else {
             None
         }
