@@ -34,38 +34,24 @@ pub(crate) mod pvr {
 
 // `ArchLevel::from_logical_pvr()` finds the levels by the order of their
 // logical PVRs: check that it finds each.
-const _: () = assert!(matches!(
-    ArchLevel::from_logical_pvr(pvr::ARCH_205),
-    Some(ArchLevel::V205)
-));
-const _: () = assert!(matches!(
-    ArchLevel::from_logical_pvr(pvr::ARCH_206),
-    Some(ArchLevel::V206)
-));
-const _: () = assert!(matches!(
-    ArchLevel::from_logical_pvr(pvr::ARCH_206P),
-    Some(ArchLevel::V206)
-));
-const _: () = assert!(matches!(
-    ArchLevel::from_logical_pvr(pvr::ARCH_207),
-    Some(ArchLevel::V207)
-));
-const _: () = assert!(matches!(
-    ArchLevel::from_logical_pvr(pvr::ARCH_300),
-    Some(ArchLevel::V300)
-));
-const _: () = assert!(matches!(
-    ArchLevel::from_logical_pvr(pvr::ARCH_31),
-    Some(ArchLevel::V31)
-));
-const _: () = assert!(matches!(
-    ArchLevel::from_logical_pvr(pvr::ARCH_31_P11),
-    Some(ArchLevel::V31P11)
-));
-const _: () = assert!(matches!(
-    ArchLevel::from_logical_pvr(pvr::ARCH_32),
-    Some(ArchLevel::V32)
-));
+const _: () = {
+    let levels = [
+        (pvr::ARCH_205, ArchLevel::V205),
+        (pvr::ARCH_206, ArchLevel::V206),
+        (pvr::ARCH_206P, ArchLevel::V206),
+        (pvr::ARCH_207, ArchLevel::V207),
+        (pvr::ARCH_300, ArchLevel::V300),
+        (pvr::ARCH_31, ArchLevel::V31),
+        (pvr::ARCH_31_P11, ArchLevel::V31P11),
+        (pvr::ARCH_32, ArchLevel::V32),
+    ];
+    let mut i = 0;
+    while i < levels.len() {
+        let (value, level) = levels[i];
+        assert!(matches!(ArchLevel::from_logical_pvr(value), Some(l) if l as u8 == level as u8));
+        i += 1;
+    }
+};
 
 /// Version fields (the upper half of the PVR) of the processors a nested host
 /// can be.
