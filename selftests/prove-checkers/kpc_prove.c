@@ -35,15 +35,25 @@ __setup("kpc_prove=", kpc_prove_setup);
 static DEFINE_SPINLOCK(kpc_prove_lock_a);
 static DEFINE_SPINLOCK(kpc_prove_lock_b);
 
-/* An allocation whose address is lost. */
+/*
+ * Allocations whose addresses are lost. Several: a stale copy of the last
+ * one's address can stay in a register or on this task's stack, where
+ * kmemleak's conservative scan finds it and reports nothing; the ones
+ * before it are overwritten.
+ */
 #define KPC_PROVE_LEAK_SIZE	333
+#define KPC_PROVE_LEAKS		4
 
 static noinline void kpc_prove_leak(void)
 {
-	char *p = kmalloc(KPC_PROVE_LEAK_SIZE, GFP_KERNEL);
+	int i;
 
-	if (p)
-		memset(p, 0x5a, KPC_PROVE_LEAK_SIZE);
+	for (i = 0; i < KPC_PROVE_LEAKS; i++) {
+		char *p = kmalloc(KPC_PROVE_LEAK_SIZE, GFP_KERNEL);
+
+		if (p)
+			memset(p, 0x5a, KPC_PROVE_LEAK_SIZE);
+	}
 }
 
 /* An int shifted by more than its width: UBSAN's shift-out-of-bounds. */
