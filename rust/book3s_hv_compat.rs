@@ -27,7 +27,6 @@
 use kernel::{
     bindings,
     ffi::{
-        c_int,
         c_long,
         c_ulong,
         c_void, //
@@ -55,11 +54,11 @@ use kernel::{
 mod compat_modes;
 
 use compat_modes::{
+    Answers,
     ArgError,
     Host,
     HostCpu,
-    Mode,
-    ModeSet, //
+    Mode, //
 };
 
 // The prefix of `pr_*!` messages, which `module!` would define; this file is linked into kvm-hv,
@@ -70,8 +69,9 @@ const __LOG_PREFIX: &[u8] = b"kvm-hv\0";
 // `unsigned long` with `as`, which is exact on 64-bit only.
 kernel::static_assert!(core::mem::size_of::<c_ulong>() == core::mem::size_of::<u64>());
 
-/// What this host is and which modes it may give, learnt once.
-static HOST: SetOnce<Host> = SetOnce::new();
+/// What this host answers, decided once, when kvm-hv initialises: always
+/// before the first VM.
+static ANSWERS: SetOnce<Answers> = SetOnce::new();
 
 /// The CPU features that decide which levels this host runs, and the
 /// processor it is.
@@ -87,30 +87,35 @@ fn host_cpu() -> HostCpu {
     }
 }
 
-/// This host as learnt at init; bare metal when no nested source was set up
-/// (KVM is the top-level hypervisor). Inline: the ioctl and `SET_ONE_REG`
-/// read it on every call.
+/// This host's answers as decided at init; `None` before that, when no VM
+/// can exist yet. Inline: the ioctl and `SET_ONE_REG` read them on every
+/// call, and with nothing to compute they need no stack frame.
 #[inline]
-fn host() -> Host {
-    HOST.copy().unwrap_or_else(bare_metal)
+fn answers() -> Option<&'static Answers> {
+    ANSWERS.as_ref()
 }
 
-/// The first call on a host that is not nested: records it as bare metal.
-#[cold]
-fn bare_metal() -> Host {
-    let bare = Host::bare_metal(host_cpu());
-    // Losing a race here is harmless: every caller computes the same value.
-    HOST.populate(bare);
-    bare
-}
-
-/// Records a nested host's modes, once.
-fn set_nested(source: &str, cpu: HostCpu, modes: ModeSet) {
-    if HOST.populate(Host::nested(cpu, modes)) {
-        pr_info!("compat modes from {}: {}\n", source, modes.names());
-    } else {
+/// Records this host's answers, once; `source` names where its modes came
+/// from.
+fn record(source: &str, host: Host) {
+    if !ANSWERS.populate(Answers::new(host)) {
         pr_warn!("compat modes already set, the later source ignored\n");
+    } else if let Some(modes) = host.reported() {
+        pr_info!("compat modes from {}: {}\n", source, modes.names());
     }
+}
+
+/// Records a host that is not nested: KVM is the top-level hypervisor, and
+/// a guest may run at any level the processor runs.
+///
+/// # Safety
+///
+/// Always safe to call; called once, from `kvmhv_nested_init()`, on a host
+/// that does not run under a hypervisor.
+// Required to be unsafe due to the `#[export]` annotation.
+#[export]
+pub unsafe extern "C" fn kvmhv_compat_bare_metal() {
+    record("the processor", Host::bare_metal(host_cpu()));
 }
 
 /// Learns the modes of a nested API v2 host and returns the capability word to
@@ -130,7 +135,7 @@ pub unsafe extern "C" fn kvmhv_compat_nestedv2_caps(capabilities: *mut c_ulong) 
         Ok(caps) => {
             let cpu = host_cpu();
             let modes = compat_modes::nested_v2_modes(cpu, caps);
-            set_nested("H_GUEST_GET_CAPABILITIES", cpu, modes);
+            record("H_GUEST_GET_CAPABILITIES", Host::nested(cpu, modes));
             // SAFETY: The caller guarantees that `capabilities` is writable.
             unsafe { *capabilities = modes.to_hcall() as c_ulong };
             H_SUCCESS
@@ -156,7 +161,7 @@ pub unsafe extern "C" fn kvmhv_compat_nestedv1_caps() -> c_ulong {
     }
     let cpu = host_cpu();
     let modes = versions.modes(cpu);
-    set_nested("cpu-version", cpu, modes);
+    record("cpu-version", Host::nested(cpu, modes));
     modes.to_hcall() as c_ulong
 }
 
@@ -168,30 +173,24 @@ pub unsafe extern "C" fn kvmhv_compat_nestedv1_caps() -> c_ulong {
 // Required to be unsafe due to the `#[export]` annotation.
 #[export]
 pub unsafe extern "C" fn kvmppc_compat_caps_available() -> bool {
-    host().reported().is_some()
+    answers().and_then(Answers::reported).is_some()
 }
 
-/// The checked `KVM_REG_PPC_ARCH_COMPAT` value: on success the guest's
-/// processor compatibility register is written to `pcr`; a value this host
-/// may not run gives `-EINVAL` and leaves `pcr` alone. Also asked, with the
-/// vcpu's value, before a nested host runs a vcpu in raw mode (0).
+/// The check of a `KVM_REG_PPC_ARCH_COMPAT` value: the guest's processor
+/// compatibility register when this host may run it, 0 when not (an
+/// accepted value is never 0: it holds the register's reserved bits), and
+/// for any value before kvm-hv's init. Also asked, with the vcpu's value,
+/// before a nested host runs a vcpu in raw mode (0).
 ///
 /// # Safety
 ///
-/// `pcr` must be valid for writing an `unsigned long`.
+/// Always safe to call.
+// Required to be unsafe due to the `#[export]` annotation.
 #[export]
-pub unsafe extern "C" fn kvmppc_compat_arch_compat_pcr(
-    arch_compat: u32,
-    pcr: *mut c_ulong,
-) -> c_int {
-    match host().arch_compat_pcr(arch_compat) {
-        Ok(value) => {
-            // SAFETY: The caller guarantees that `pcr` is writable.
-            unsafe { *pcr = value as c_ulong };
-            0
-        }
-        Err(_) => EINVAL.to_errno(),
-    }
+pub unsafe extern "C" fn kvmppc_compat_arch_compat_pcr(arch_compat: u32) -> c_ulong {
+    answers()
+        .and_then(|answers| answers.arch_compat_pcr(arch_compat))
+        .map_or(0, |pcr| pcr.get() as c_ulong)
 }
 
 /// `struct kvm_ppc_compat_caps` as user space sees it.
@@ -246,13 +245,13 @@ fn get_compat_caps(argp: UserPtr) -> Result {
     // `compat_capabilities` is an input of no meaning.
     compat_modes::check_flags(request.flags)?;
 
-    let Some(modes) = host().reported() else {
+    let Some(modes) = answers().and_then(Answers::reported) else {
         return Err(EINVAL);
     };
     let reply = CompatCaps {
         size: compat_modes::reply_size(size as u64),
         flags: 0,
-        compat_capabilities: modes.to_uapi(),
+        compat_capabilities: modes,
     };
     writer.write_versioned(&reply)?;
     Ok(())
@@ -322,8 +321,10 @@ mod tests {
         nested_v1_modes,
         nested_v2_modes,
         reply_size,
+        Answers,
         ArchLevel, //
     };
+    use core::num::NonZeroU64;
     use kernel::prelude::*;
 
     /// Logs which case differs before the (terse) KUnit assertion fails.
@@ -366,6 +367,9 @@ mod tests {
     fn arch_compat_verdicts() {
         for (i, &(host, value, want)) in cases::ARCH_COMPAT.iter().enumerate() {
             check!(i, host.arch_compat_pcr(value), want);
+            // As decided at init, what the driver reads.
+            let answer = Answers::new(host).arch_compat_pcr(value);
+            check!(i, answer.map(NonZeroU64::get), want.ok());
         }
     }
 

@@ -11,6 +11,8 @@
 //! hypervisor call, no device tree, no kernel dependency. `book3s_hv_compat.rs`
 //! reads those and hands the values in, and its KUnit suite tests them.
 
+use core::num::NonZeroU64;
+
 /// Logical processor version register values, as written to
 /// `KVM_REG_PPC_ARCH_COMPAT` and found in a CPU node's `cpu-version`.
 pub(crate) mod pvr {
@@ -295,14 +297,23 @@ impl ArchLevel {
     /// The level a logical PVR selects, or `None` for any other value
     /// (a raw PVR, or a logical one this code does not know).
     pub(crate) const fn from_logical_pvr(value: u32) -> Option<ArchLevel> {
+        match ArchLevel::index_of(value) {
+            Some(i) => Some(ArchLevel::ALL[i]),
+            None => None,
+        }
+    }
+
+    /// The index in [`ArchLevel::ALL`] of the level a logical PVR selects.
+    #[inline]
+    const fn index_of(value: u32) -> Option<usize> {
         if value == pvr::ARCH_206P {
-            return Some(ArchLevel::V206);
+            return ArchLevel::index_of(pvr::ARCH_206);
         }
         // The other levels' logical PVRs are consecutive, in the order of
         // `ALL` (checked at the top of this file).
         let i = value.wrapping_sub(pvr::ARCH_205) as usize;
         if i < ArchLevel::ALL.len() {
-            Some(ArchLevel::ALL[i])
+            Some(i)
         } else {
             None
         }
@@ -464,9 +475,8 @@ pub(crate) fn nested_v2_modes(host: HostCpu, hcall_caps: u64) -> ModeSet {
 /// This host: what its processor runs and, on a nested host, the modes its
 /// hypervisor grants.
 ///
-/// Made from a [`HostCpu`], of which it keeps what the verdicts need: the
-/// ioctl and `SET_ONE_REG` read it on every call, a few bytes that fit in a
-/// register.
+/// Made from a [`HostCpu`], of which it keeps what the verdicts need. The
+/// driver decides its [`Answers`] once, at init.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Host {
     /// [`HostCpu::native`].
@@ -522,7 +532,6 @@ impl Host {
     ///
     /// The same verdict decides whether a vcpu may run (`KVM_RUN`): a vcpu
     /// whose value was never set is in raw mode.
-    #[inline]
     pub(crate) fn arch_compat_pcr(self, value: u32) -> Result<u64, Rejected> {
         let nested = self.granted;
         if value == 0 {
@@ -550,6 +559,59 @@ impl Host {
             .checked_sub(level.pcr_bit())
             .ok_or(Rejected::TooNew)?;
         Ok(off | pcr::MASK)
+    }
+}
+
+/// A host's answers, decided once when it is recorded: the modes
+/// `KVM_PPC_GET_COMPAT_CAPS` reports and the verdict of
+/// [`Host::arch_compat_pcr`] on every value it accepts, so that the ioctl
+/// and `SET_ONE_REG` look them up instead of deciding on every call.
+#[derive(Clone, Copy)]
+pub(crate) struct Answers {
+    /// [`Host::reported`], as `compat_capabilities` bits.
+    reported: Option<u64>,
+    /// The guest's PCR in raw mode (0); `None` where refused.
+    raw: Option<NonZeroU64>,
+    /// The guest's PCR at each level of [`ArchLevel::ALL`], asked for by its
+    /// logical PVR; `None` where refused.
+    levels: [Option<NonZeroU64>; ArchLevel::ALL.len()],
+}
+
+impl Answers {
+    /// Decides every answer of `host`.
+    pub(crate) fn new(host: Host) -> Answers {
+        // An accepted PCR value holds `pcr::MASK`, never 0.
+        let verdict = |value| host.arch_compat_pcr(value).ok().and_then(NonZeroU64::new);
+        let mut levels = [None; ArchLevel::ALL.len()];
+        // The logical PVRs of `ALL`, in its order (checked at the top of
+        // this file).
+        for (level, value) in levels.iter_mut().zip(pvr::ARCH_205..) {
+            *level = verdict(value);
+        }
+        Answers {
+            reported: host.reported().map(ModeSet::to_uapi),
+            raw: verdict(0),
+            levels,
+        }
+    }
+
+    /// [`Host::reported`] as `compat_capabilities` bits.
+    #[inline]
+    pub(crate) fn reported(&self) -> Option<u64> {
+        self.reported
+    }
+
+    /// [`Host::arch_compat_pcr`], as decided for this host: the guest's PCR
+    /// value, or `None` where refused.
+    #[inline]
+    pub(crate) fn arch_compat_pcr(&self, value: u32) -> Option<NonZeroU64> {
+        if value == 0 {
+            return self.raw;
+        }
+        self.levels
+            .get(ArchLevel::index_of(value)?)
+            .copied()
+            .flatten()
     }
 }
 

@@ -4,6 +4,8 @@
 //! KUnit suite, then exhaustive checks of the invariants over every input
 //! that matters.
 
+use core::num::NonZeroU64;
+
 use crate::compat_modes::{
     cases,
     check_flags,
@@ -11,6 +13,7 @@ use crate::compat_modes::{
     nested_v1_modes,
     nested_v2_modes,
     reply_size,
+    Answers,
     ArchLevel,
     ArgError,
     Host,
@@ -50,6 +53,12 @@ fn nested_v1_reported_modes() {
 fn arch_compat_verdicts() {
     for (i, &(host, value, want)) in cases::ARCH_COMPAT.iter().enumerate() {
         assert_eq!(host.arch_compat_pcr(value), want, "case {i}: {value:#x}");
+        let answer = Answers::new(host).arch_compat_pcr(value);
+        assert_eq!(
+            answer.map(NonZeroU64::get),
+            want.ok(),
+            "case {i}: {value:#x}"
+        );
     }
 }
 
@@ -141,6 +150,35 @@ fn nested_reported_iff_accepted() {
         }
     }
     assert!(checked > 1_000_000);
+}
+
+/// The answers decided at init are the verdicts: the same modes reported and,
+/// for every value, the same PCR or the same refusal. Every CPU, bare metal
+/// and nested with every set.
+#[test]
+fn answers_are_the_verdicts() {
+    for cpu in all_cpus() {
+        let hosts = all_sets()
+            .map(|granted| Host::nested(cpu, granted.intersection(cpu.runnable())))
+            .chain([Host::bare_metal(cpu)]);
+        for host in hosts {
+            let answers = Answers::new(host);
+            assert_eq!(
+                answers.reported(),
+                host.reported().map(ModeSet::to_uapi),
+                "{host:?}"
+            );
+            for pvr in interesting_pvrs() {
+                let want = host.arch_compat_pcr(pvr).ok();
+                assert_eq!(
+                    answers.arch_compat_pcr(pvr).map(NonZeroU64::get),
+                    want,
+                    "{host:?} {pvr:#x}"
+                );
+                assert_ne!(want, Some(0), "{host:?} {pvr:#x}: 0 is no PCR");
+            }
+        }
+    }
 }
 
 /// What a nested host reports never exceeds what its CPU runs, and the v2
