@@ -152,7 +152,7 @@ released: tree l0
 # the bytes of the feature in each variant. BENCH_ARGS: more options of
 # scripts/bench.py; BENCH_SIZES=no: no size builds, no bytes.
 BENCH_SIZES ?= yes
-bench: tree
+bench: tree l0
 	@$(S)/build.sh c
 	@$(S)/build.sh rust
 	@$(S)/initramfs.sh c
