@@ -10,9 +10,10 @@ they do not. The guests run on the project's L0 (scripts/l0-qemu.sh),
 whose qemu/0008 makes TCG's PMU count every instruction: Debian's QEMU
 leaves out each translation block that ends in an indirect branch or a
 branch to another page, so that its counts moved with where the linker
-put the code. KVM_CHECK_EXTENSION is the floor (an ioctl on a VM fd that
-runs no code of either implementation); the floor-subtracted ratio compares
-what the two implementations add to it.
+put the code. KVM_CHECK_EXTENSION(KVM_CAP_PPC_COMPAT_CAPS) is the floor:
+the cheapest ioctl on a VM fd, though not free of either implementation
+(the Rust one answers it through kvmppc_ops, C tests kvmhv_on_pseries());
+the floor-subtracted ratio compares what each adds to it.
 
 Then, secondary, nanoseconds per call (selftests/bench/compat_caps_bench.c),
 median of rounds, in the same boots: on a shared machine under TCG only the
