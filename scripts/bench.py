@@ -243,8 +243,11 @@ if __name__ == "__main__":
     saved = os.path.join(run.OUT, "logs", "bench.txt")
     with open(saved + ".new", "w", encoding="utf-8") as f:
         sys.stdout = Tee(sys.__stdout__, f)
-        rc = main()
-        sys.stdout = sys.__stdout__
+        try:
+            rc = main()
+        finally:
+            # Also on --help and sys.exit(): the file closes next.
+            sys.stdout = sys.__stdout__
     if rc == 0 and "--no-sizes" not in sys.argv:
         os.replace(saved + ".new", saved)
         print(f"[bench] saved in {os.path.relpath(saved, run.TOP)}")
