@@ -564,8 +564,9 @@ impl Host {
 
 /// A host's answers, decided once when it is recorded: the modes
 /// `KVM_PPC_GET_COMPAT_CAPS` reports and the verdict of
-/// [`Host::arch_compat_pcr`] on every value it accepts, so that the ioctl
-/// and `SET_ONE_REG` look them up instead of deciding on every call.
+/// [`Host::arch_compat_pcr`] on every value it knows (raw mode and each
+/// logical PVR; any other value is refused), so that the ioctl and
+/// `SET_ONE_REG` look them up instead of deciding on every call.
 #[derive(Clone, Copy)]
 pub(crate) struct Answers {
     /// [`Host::reported`], as `compat_capabilities` bits.
