@@ -158,12 +158,13 @@ def main():
     base, other = args.variants.split(",")
     counts = {base: [], other: []}
     samples = {base: [], other: []}
+    width = max(len(base), len(other))
     for b in range(args.boots):
         for v in (base, other):
             c, rows = one_boot(v, sc, args.calls, args.rounds, args.batches, args.timeout)
             counts[v].append(c)
             samples[v] += rows
-            print(f"[bench] boot {b + 1}/{args.boots} {v:5}: " + ", ".join(
+            print(f"[bench] boot {b + 1}/{args.boots} {v:{width}}: " + ", ".join(
                 f"{op} {c[op][0]}" for op, _ in COUNT_OPS) + " instructions", flush=True)
 
     def count(v, op):
