@@ -152,7 +152,7 @@ released: tree l0
 # the bytes of the feature in each variant. BENCH_ARGS: more options of
 # scripts/bench.py; BENCH_SIZES=no: no size builds, no bytes.
 # BENCH_VARIANTS=o2-c,o2-rust: count kernels built with the options
-# distributions build with (-O2, jump labels, KUAP: configs/o2-*.config);
+# distributions build with (-O2, jump labels, KUAP: configs/o2.config);
 # no bytes then, and nothing saved for the cover letter.
 BENCH_SIZES ?= yes
 BENCH_VARIANTS ?= c,rust
